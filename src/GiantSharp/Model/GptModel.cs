@@ -1,0 +1,77 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GiantSharp.Model;
+
+/// <summary>
+/// GPT-style decoder of the M6 family: token embedding (+ learned positions unless rope), dropout,
+/// a <see cref="LayerStack"/> of pre-LN blocks, a final LayerNorm, and an LM head tied to the token
+/// embedding. Legend: B batch, T time (tokens), C d_model, H heads, V vocab_size, E experts.
+/// The model knows nothing of devices, offloading or training phases: sharing, delinking and offloading
+/// act on it from outside (GiantSharp.Sharing, GiantSharp.Offload). Source: GPT-2; M6-10T sec. 3.
+/// </summary>
+public sealed class GptModel : Module<Tensor, Tensor>
+{
+    private readonly Embedding wte;
+    private readonly Embedding? wpe;
+    private readonly Dropout drop;
+    private readonly LayerStack h;
+    private readonly LayerNorm ln_f;
+
+    /// <summary>
+    /// Builds a model whose stack applies <paramref name="layerToBlock"/>[i] at layer i, with one fresh
+    /// block per distinct index (default: one block per layer, the unshared Real Giant).
+    /// </summary>
+    /// <exception cref="Errors.ConfigException">The config is invalid or has vocab_size 0.</exception>
+    public GptModel(ModelConfig config, IReadOnlyList<int>? layerToBlock = null) : base(nameof(GptModel))
+    {
+        config.Validate();
+        if (config.VocabSize <= 0) throw new Errors.ConfigException("model.vocab_size", "must be set (> 0) before building a model");
+        Config = config;
+        var map = layerToBlock ?? Enumerable.Range(0, config.NLayer).ToArray();
+        if (map.Count != config.NLayer) throw new ArgumentException($"layer map has {map.Count} entries, n_layer is {config.NLayer}", nameof(layerToBlock));
+        var k = map.Count == 0 ? 0 : map.Max() + 1;
+        var firstLayer = Enumerable.Range(0, k).Select(b => map.ToList().IndexOf(b)).ToArray();
+        var blocks = firstLayer.Select(layer => new TransformerBlock(config, IsMoeLayer(config, layer))).ToArray();
+
+        wte = Embedding(config.VocabSize, config.DModel);
+        wpe = config.Positional == "learned" ? Embedding(config.SeqLen, config.DModel) : null;
+        drop = Dropout(config.Dropout);
+        h = new LayerStack(blocks, map);
+        ln_f = LayerNorm(config.DModel, eps: config.LayerNormEps, bias: config.Bias);
+        RegisterComponents();
+        Init.Embedding(wte, config.InitStd);
+        if (wpe is not null) Init.Embedding(wpe, config.InitStd);
+    }
+
+    /// <summary>State-dict key of the layer stack: block b's parameters are named <c>h.{b}.*</c>.</summary>
+    public const string LayersKey = "h";
+
+    /// <summary>The model shape.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The layer stack (the object sharing, delinking and offloading act on).</summary>
+    public LayerStack Layers => h;
+
+    /// <summary>Whether layer <paramref name="layer"/> of a model of this shape has an MoE FFN.</summary>
+    public static bool IsMoeLayer(ModelConfig config, int layer) => config.Moe?.IsMoeLayer(layer) ?? false;
+
+    /// <summary>Token ids (B, T) int64, T &lt;= seq_len -> residual stream (B, T, C).</summary>
+    /// <exception cref="ArgumentException">T exceeds seq_len.</exception>
+    public Tensor Embed(Tensor idx)
+    {
+        long t = idx.shape[1];
+        if (t > Config.SeqLen) throw new ArgumentException($"sequence of {t} tokens is longer than seq_len = {Config.SeqLen}", nameof(idx));
+        var x = wte.call(idx);                                              // (B, T, C)
+        if (wpe is not null) x = x + wpe.call(arange(t, dtype: ScalarType.Int64, device: idx.device)); // + (T, C)
+        return drop.call(x);
+    }
+
+    /// <summary>Residual stream (B, T, C) -> logits (B, T, V): final LayerNorm, then the tied LM head.</summary>
+    public Tensor Head(Tensor x) => functional.linear(ln_f.call(x), wte.weight!);
+
+    /// <summary>Token ids (B, T) int64 -> next-token logits (B, T, V).</summary>
+    public override Tensor forward(Tensor idx) => Head(h.call(Embed(idx)));
+}
