@@ -1,0 +1,24 @@
+using GiantSharp.Model;
+using GiantSharp.Training.Optim;
+
+namespace GiantSharp.Training.Steps;
+
+/// <summary>
+/// Executes one optimizer step of a model: forward and backward over every micro-batch (gradient
+/// accumulation, loss scaled by 1/micro-batches), global-norm gradient clipping, then AdamW.
+/// Implementations differ only in where parameters and state live while doing so (resident, or
+/// streamed layer by layer from an offload store); all must give the same numbers.
+/// </summary>
+public interface ITrainStep : IDisposable
+{
+    /// <summary>
+    /// Runs one step. Every tensor it makes is disposed before it returns, except the model's parameters
+    /// and the optimizer's state.
+    /// </summary>
+    /// <param name="model">The model, in training mode.</param>
+    /// <param name="optimizer">The optimizer whose state is stepped.</param>
+    /// <param name="microBatches">The global batch, as micro-batches (each X, Y of shape (B, T)).</param>
+    /// <param name="lr">Learning rate of this step.</param>
+    /// <param name="gradClip">Maximum global gradient L2 norm; 0 or less disables clipping.</param>
+    StepResult Step(GptModel model, AdamW optimizer, IReadOnlyList<MicroBatch> microBatches, double lr, double gradClip);
+}
