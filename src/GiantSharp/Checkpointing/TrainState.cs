@@ -22,6 +22,8 @@ public sealed record TrainState
     public int[] LayerToBlock { get; init; } = [];
     /// <summary>Identity of the tokenizer the model was trained with (kind + vocabulary hash).</summary>
     public string TokenizerIdentity { get; init; } = "";
+    /// <summary>The tokenizer itself (kind, identity, and for <c>char</c> its vocabulary), so a checkpoint decodes on its own.</summary>
+    public Data.TokenizerSpec? Tokenizer { get; init; }
     /// <summary>State of torch's default CPU generator (dropout), base64.</summary>
     public string RngState { get; init; } = "";
     /// <summary>AdamW step count per parameter name.</summary>

@@ -21,7 +21,6 @@ namespace GiantSharp.Training;
 public sealed class Trainer : IDisposable
 {
     private readonly PreparedCorpus _corpus;
-    private readonly IReadOnlyList<ITrainingObserver> _observers;
     private readonly Func<int, ITrainStep> _stepFactory;
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
@@ -38,7 +37,7 @@ public sealed class Trainer : IDisposable
     {
         Config = ResolveVocab(config, corpus.Tokenizer);
         _corpus = corpus;
-        _observers = observers ?? [];
+        Observers = new List<ITrainingObserver>(observers ?? []);
         _stepFactory = stepFactory ?? (_ => new ResidentTrainStep());
         _device = new Device(Config.Device);
         _checkpoints = new CheckpointStore(Path.Combine(Config.OutDir, "checkpoints"));
@@ -50,7 +49,7 @@ public sealed class Trainer : IDisposable
         {
             manual_seed(Config.Seed);
             Model = new GptModel(Config.Model, Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer));
-            State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity };
+            State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
         }
         else
         {
@@ -67,6 +66,9 @@ public sealed class Trainer : IDisposable
         Model.to(_device);
         Model.train();
     }
+
+    /// <summary>Who is told of progress; add to it before <see cref="Run"/>.</summary>
+    public List<ITrainingObserver> Observers { get; }
 
     /// <summary>The run's config, with vocab_size taken from the tokenizer when it was 0.</summary>
     public RunConfig Config { get; }
@@ -88,7 +90,7 @@ public sealed class Trainer : IDisposable
         {
             var stage = Config.Stages[si];
             var delinked = EnterStage(stage);
-            foreach (var o in _observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
+            foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
             using var executor = _stepFactory(si);
             while (State.GlobalStep < stageStart + stage.Steps && !cancel.IsCancellationRequested)
                 TrainOneStep(si, stage, executor, schedule, sampler, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
@@ -124,13 +126,13 @@ public sealed class Trainer : IDisposable
         };
         var log = new StepLog(stage.Name, si, State.GlobalStep, Config.TotalSteps, result.Loss, result.AuxLoss, lr, result.GradNorm,
             State.Tokens, State.TrainSeconds, tokens / seconds, result.Metrics);
-        foreach (var o in _observers) o.OnStep(log);
+        foreach (var o in Observers) o.OnStep(log);
 
         var isLast = isLastOfStage && si == Config.Stages.Count - 1;
         if (isLastOfStage || (Config.Eval.Every > 0 && State.GlobalStep % Config.Eval.Every == 0))
         {
             var val = Evaluator.Loss(Model, _corpus.Val, Config.Eval.Sequences, stage.MicroBatch, _device);
-            foreach (var o in _observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
+            foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
         }
         if (isLast || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
             SaveCheckpoint();
@@ -147,7 +149,7 @@ public sealed class Trainer : IDisposable
             ConfigJson = ConfigLoader.ToJson(Config),
         };
         var path = _checkpoints.Save(Model, Optimizer, state, Config.Checkpoint.Keep);
-        foreach (var o in _observers) o.OnCheckpoint(path, State.GlobalStep);
+        foreach (var o in Observers) o.OnCheckpoint(path, State.GlobalStep);
         return path;
     }
 
