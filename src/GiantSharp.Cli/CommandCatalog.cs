@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return TrainCommand.Create();
         yield return DelinkCommand.Create();
         yield return EvalCommand.Create();
+        yield return DemoCommand.Create();
     }
 }
