@@ -10,7 +10,7 @@ public sealed record ScheduleConfig
     /// <summary>Floor of the cosine decay, as a fraction of the peak.</summary>
     public double MinLrRatio { get; init; } = 0.1;
     /// <summary>Linear warmup from 0 at the start of the run, in steps.</summary>
-    public int WarmupSteps { get; init; } = 20;
+    public int WarmupSteps { get; init; }
     /// <summary><c>cosine</c> (decay to min over the run's total steps) or <c>constant</c> (after warmup).</summary>
     public string Decay { get; init; } = "cosine";
 
