@@ -29,7 +29,11 @@ public sealed class Trainer : IDisposable
     /// Prepares a run on <paramref name="corpus"/>: builds the model of the first stage, or restores the
     /// checkpoint <paramref name="resumeFrom"/> (a checkpoint folder or a run folder).
     /// </summary>
+    /// <param name="config">The run (validated); vocab_size 0 is taken from the corpus's tokenizer.</param>
+    /// <param name="corpus">The prepared corpus (train and val shards).</param>
+    /// <param name="observers">Who is told of progress (more can be added to <see cref="Observers"/>).</param>
     /// <param name="stepFactory">Chooses the step executor for a stage index (default: resident).</param>
+    /// <param name="resumeFrom">A checkpoint or run folder to continue from; null starts afresh.</param>
     /// <exception cref="ConfigException">vocab_size is smaller than the tokenizer's, or the config does not fit the checkpoint.</exception>
     /// <exception cref="DataException">The corpus is too short for seq_len, or the checkpoint does not match.</exception>
     public Trainer(RunConfig config, PreparedCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,

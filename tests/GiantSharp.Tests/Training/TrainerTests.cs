@@ -100,12 +100,12 @@ public class TrainerTests
         trainer.Run();
         var store = new CheckpointStore(Path.Combine(config.OutDir, "checkpoints"));
         var good = store.Latest()!;
-        var goodBytes = Directory.GetFiles(good).ToDictionary(Path.GetFileName, File.ReadAllBytes);
+        var goodBytes = Directory.GetFiles(good).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
         store.BeforePublish = _ => throw new IOException("No space left on device");
         var e = Assert.Throws<DataException>(() => store.Save(trainer.Model, trainer.Optimizer, trainer.State with { GlobalStep = 99 }, 2));
         Assert.Contains("last good checkpoint kept", e.Message);
         Assert.Equal(good, store.Latest());
-        foreach (var (name, bytes) in goodBytes) Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(good, name!)));
+        foreach (var (name, bytes) in goodBytes) Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(good, name)));
         Assert.Empty(Directory.GetDirectories(store.Root, ".tmp-*"));
     }
 
