@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return TrainCommand.Create();
         yield return DelinkCommand.Create();
         yield return EvalCommand.Create();
+        yield return GenerateCommand.Create();
         yield return DemoCommand.Create();
     }
 }

@@ -18,9 +18,10 @@ internal static class DemoCommand
         var preset = new Option<string>("--preset") { Description = "Demo preset: demo-tang (Tang/Song poems, default) or demo-english (fortunes), or a config path.", DefaultValueFactory = _ => "demo-tang" };
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
         var set = CommonOptions.Set();
         var threads = CommonOptions.Threads();
-        var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.") { preset, output, modes, set, threads };
+        var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.") { preset, output, modes, prompt, set, threads };
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
@@ -28,13 +29,13 @@ internal static class DemoCommand
             var path = Presets.Resolve(presetName);
             var baseRun = ConfigLoader.Load(path, r.GetValue(set));
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
-            Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path);
+            Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path, r.GetValue(prompt)!);
             return 0;
         });
         return command;
     }
 
-    private static void Run(RunConfig baseRun, string outDir, IReadOnlyList<OptimizerStateDelink> extraModes, string presetPath)
+    private static void Run(RunConfig baseRun, string outDir, IReadOnlyList<OptimizerStateDelink> extraModes, string presetPath, string samplePrompt)
     {
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         Directory.CreateDirectory(outDir);
@@ -65,7 +66,7 @@ internal static class DemoCommand
         File.WriteAllText(Path.Combine(outDir, "curves.csv"), PseudoToRealComparison.ToCsv(curves));
         Plots.ValidationCurves(curves, $"{baseRun.Name}: Pseudo-to-Real vs from scratch", Path.Combine(outDir, "curves.png"));
         File.WriteAllText(Path.Combine(outDir, "summary.md"), Markdown(baseRun, presetPath, curves, rows));
-        Samples.Print(runs.Select(x => (x.Curve.Name, x.Config.OutDir)).ToList(), baseRun);
+        Samples.Print(runs.Select(x => (x.Curve.Name, x.Config.OutDir)).ToList(), samplePrompt);
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "curves.csv"))}, curves.png, summary.md");
     }
 
