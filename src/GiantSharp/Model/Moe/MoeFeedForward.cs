@@ -94,13 +94,14 @@ public sealed class MoeFeedForward : Module<Tensor, Tensor>, IAuxiliaryLossSourc
         y = dropout.call(y).view(x.shape);
 
         // --- auxiliary losses and metrics ---
-        var firstChoice = assignExpert.narrow(0, 0, p * n).bincount(null, minlength: e);      // (E) tokens whose top-1 is e
-        var fraction = firstChoice.to_type(probs.dtype) / n;                     // f_e, sums to 1 per prototype
+        var firstChoice = assignExpert.narrow(0, 0, p * n).bincount(null, minlength: e); // (E) tokens whose top-1 is e
+        var fraction = firstChoice.to_type(probs.dtype) / n;                            // f_e, sums to 1 per prototype
         var meanProb = probs.mean([0]).view(e);                                         // P_e
         var balance = (fraction * meanProb).sum() * ((double)g / p);                    // 1 when balanced
         var z = logits.logsumexp(-1).square().mean();
         if (training) AccumulateAux(balance, z);
-        _stats.Add(plan.Load.data<long>().ToArray(), n * Moe.AssignmentsPerToken - plan.Kept.sum().item<long>(), balance.item<float>(), z.item<float>());
+        long dropped = n * Moe.AssignmentsPerToken - plan.Kept.sum().item<long>();
+        _stats.Add(plan.Load.data<long>().ToArray(), dropped, balance.ToDouble(), z.ToDouble());
         return y.MoveToOuterDisposeScope();
     }
 
