@@ -7,16 +7,22 @@ namespace GiantSharp.Tests.Model.Moe;
 /// <summary>Small MoE layers and inputs for tests; fixed seeds.</summary>
 internal static class MoeTestModels
 {
-    /// <summary>A layer of width C = 16, d_ff 32, weights N(0, 0.3) (so routing is decisive) and random biases; eval mode.</summary>
+    /// <summary>
+    /// A layer of width C = 16, d_ff 32, weights N(0, 0.3) (so routing is decisive) and biases N(0, 0.1), drawn
+    /// from a generator of its own: xunit runs test classes in parallel, so torch's global generator is not ours.
+    /// </summary>
     public static MoeFeedForward Layer(MoeConfig moe, long seed = 11, int dModel = 16)
     {
-        manual_seed(seed);
-        var config = new ModelConfig { NLayer = 2, NHead = 1, DModel = dModel, DFf = 2 * dModel, InitStd = 0.3, Moe = moe };
+        var config = new ModelConfig { NLayer = 2, NHead = 1, DModel = dModel, DFf = 2 * dModel, Moe = moe };
         var layer = new MoeFeedForward(config);
+        var g = new Generator().manual_seed(seed);
         using (no_grad())
         {
-            layer.Experts.BFc!.normal_(0, 0.1);
-            layer.Experts.BProj!.normal_(0, 0.1);
+            layer.Router.weight!.normal_(0, 0.3, g);
+            layer.Experts.WFc.normal_(0, 0.3, g);
+            layer.Experts.WProj.normal_(0, 0.3, g);
+            layer.Experts.BFc!.normal_(0, 0.1, g);
+            layer.Experts.BProj!.normal_(0, 0.1, g);
         }
         layer.eval();
         return layer;
