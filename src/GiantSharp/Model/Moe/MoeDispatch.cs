@@ -38,7 +38,7 @@ internal static class MoeDispatch
         var keptSorted = rank.lt(capacity);
         var slotSorted = (sortedExpert * capacity + rank).masked_fill_(keptSorted.logical_not(), 0); // dropped -> slot 0 (masked)
 
-        var slotToken = full(numExperts * capacity, tokens, dtype: ScalarType.Int64);    // empty slots read the zero row N
+        var slotToken = zeros(numExperts * capacity, dtype: ScalarType.Int64);           // empty slots read token 0 (never combined)
         slotToken.index_copy_(0, slotSorted.masked_select(keptSorted), order.remainder(tokens).masked_select(keptSorted));
         var assignmentSlot = empty(m, dtype: ScalarType.Int64).index_copy_(0, order, slotSorted);
         var kept = empty(m, dtype: ScalarType.Bool).index_copy_(0, order, keptSorted);
@@ -47,12 +47,14 @@ internal static class MoeDispatch
             kept.MoveToOuterDisposeScope(), load.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Tokens (N, C) -> expert buffer (E, S, C); empty slots are zero.</summary>
+    /// <summary>
+    /// Tokens (N, C) -> expert buffer (E, S, C). Empty slots hold a copy of token 0: <see cref="Combine"/> never
+    /// reads their outputs, so they add exactly 0 to outputs and gradients (and save concatenating a zero row).
+    /// </summary>
     public static Tensor Dispatch(Tensor tokens, MoeDispatchPlan plan, int numExperts)
     {
         using var scope = NewDisposeScope();
-        var padded = cat([tokens, tokens.new_zeros(1, tokens.shape[1])], 0);            // (N + 1, C), row N zero
-        var buffer = padded.index_select(0, plan.SlotToken).view(numExperts, plan.Capacity, tokens.shape[1]);
+        var buffer = tokens.index_select(0, plan.SlotToken).view(numExperts, plan.Capacity, tokens.shape[1]);
         return buffer.MoveToOuterDisposeScope();
     }
 

@@ -77,12 +77,12 @@ public sealed class MoeFeedForward : Module<Tensor, Tensor>, IAuxiliaryLossSourc
         var routerIn = training && Moe.RouterJitter > 0
             ? tokens * empty_like(tokens).uniform_(1 - Moe.RouterJitter, 1 + Moe.RouterJitter)
             : tokens;
-        var logits = router.call(routerIn).view(n, p, g);                                // (N, P, G)
+        var logits = router.call(routerIn).view(n * p, g);                             // (N*P, G): 2-D keeps softmax on its fast path
         if (logits.dtype is ScalarType.Float16 or ScalarType.BFloat16) logits = logits.to_type(ScalarType.Float32); // softmax in >= fp32
-        var probs = logits.softmax(-1);                                                 // (N, P, G)
-        var (topProb, topIndex) = probs.topk(k, dim: -1);                               // (N, P, K)
-        var gate = k == 1 ? topProb : topProb / topProb.sum(-1, keepdim: true);
-        var expert = topIndex + arange(p, dtype: ScalarType.Int64, device: x.device).mul_(g).view(1, p, 1); // global ids
+        var probs = logits.softmax(-1);                                                 // (N*P, G)
+        var (topProb, topIndex) = probs.topk(k, dim: -1);                               // (N*P, K)
+        var gate = (k == 1 ? topProb : topProb / topProb.sum(-1, keepdim: true)).view(n, p, k);
+        var expert = topIndex.view(n, p, k) + arange(p, dtype: ScalarType.Int64, device: x.device).mul_(g).view(1, p, 1); // (N, P, K) global ids
         // Priority order (K, P, N): every token's first choice before any second choice, tokens in order.
         var assignExpert = expert.permute(2, 1, 0).reshape(-1);                         // (A*N)
         var assignGate = gate.permute(2, 1, 0).reshape(-1);                             // (A*N)
@@ -96,7 +96,7 @@ public sealed class MoeFeedForward : Module<Tensor, Tensor>, IAuxiliaryLossSourc
         // --- auxiliary losses and metrics ---
         var firstChoice = assignExpert.narrow(0, 0, p * n).bincount(null, minlength: e); // (E) tokens whose top-1 is e
         var fraction = firstChoice.to_type(probs.dtype) / n;                            // f_e, sums to 1 per prototype
-        var meanProb = probs.mean([0]).view(e);                                         // P_e
+        var meanProb = probs.view(n, e).mean([0]);                                      // P_e
         var balance = (fraction * meanProb).sum() * ((double)g / p);                    // 1 when balanced
         var z = logits.logsumexp(-1).square().mean();
         if (training) AccumulateAux(balance, z);
