@@ -32,34 +32,25 @@ public class MoeAuxiliaryLossTests
         return layer;
     }
 
-    [Fact]
-    public void Switch_balance_and_z_loss_match_a_hand_computed_case()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Switch_balance_and_z_loss_match_hand_computed_values(int prototypes)
     {
-        using var scope = NewDisposeScope();
-        using var layer = HandLayer(prototypes: 1);
-        layer.call(HandTokens());
-        var aux = layer.TakeAuxiliaryLoss()!.item<float>();
-        double ln4 = Math.Log(4);
-        Assert.Equal(0.01 * 9.0 / 8 + 0.001 * ln4 * ln4, aux, 6);
-        var metrics = MoeTestModels.Metrics(layer);
-        Assert.Equal(9.0 / 8, metrics["moe/aux_loss"], 6);
-        Assert.Equal(ln4 * ln4, metrics["moe/z_loss"], 5);
-        Assert.Equal(0.75, metrics["moe/expert_load/0"], 12);
-        Assert.Equal(0.25, metrics["moe/expert_load/1"], 12);
-    }
-
-    [Fact]
-    public void With_prototypes_losses_are_averaged_over_prototypes()
-    {
-        using var scope = NewDisposeScope();
-        // Prototype 0 as above (9/8); prototype 1 has zero logits: uniform probs, balance 2 * (1/2) = 1 whatever the
-        // tie-break, logsumexp ln 2. Mean balance 17/16; mean z ((ln 4)^2 + (ln 2)^2) / 2 = 2.5 (ln 2)^2.
-        using var layer = HandLayer(prototypes: 2);
-        layer.call(HandTokens());
-        var aux = layer.TakeAuxiliaryLoss()!.item<float>();
+        // One prototype: balance 9/8, z (ln 4)^2 (see HandTokens). Two: prototype 1 has zero logits, so uniform
+        // probs, balance 2 * (1/2) = 1 whatever the tie-break, logsumexp ln 2; the means over prototypes are
+        // 17/16 and ((ln 4)^2 + (ln 2)^2) / 2 = 2.5 (ln 2)^2.
         double ln2 = Math.Log(2);
-        Assert.Equal(0.01 * 17.0 / 16 + 0.001 * 2.5 * ln2 * ln2, aux, 6);
-        Assert.Equal(17.0 / 16, MoeTestModels.Metrics(layer)["moe/aux_loss"], 6);
+        var (balance, z) = prototypes == 1 ? (9.0 / 8, 4 * ln2 * ln2) : (17.0 / 16, 2.5 * ln2 * ln2);
+        using var scope = NewDisposeScope();
+        using var layer = HandLayer(prototypes);
+        layer.call(HandTokens());
+        Assert.Equal(0.01 * balance + 0.001 * z, layer.TakeAuxiliaryLoss()!.item<float>(), 6);
+        var metrics = MoeTestModels.Metrics(layer);
+        Assert.Equal(balance, metrics["moe/aux_loss"], 6);
+        Assert.Equal(z, metrics["moe/z_loss"], 5);
+        Assert.Equal(0.75 / prototypes, metrics["moe/expert_load/0"], 12);            // 3 of the 4 (or 8) assignments
+        Assert.Equal(0.25 / prototypes, metrics["moe/expert_load/1"], 12);
     }
 
     [Fact]
