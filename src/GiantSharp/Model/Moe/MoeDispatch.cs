@@ -69,7 +69,7 @@ internal static class MoeDispatch
         var rows = expertOut.view(-1, c).index_select(0, plan.AssignmentSlot);           // (M, C)
         var weight = gate.to_type(expertOut.dtype).mul(plan.Kept).unsqueeze(1);          // (M, 1), 0 if dropped
         var y = rows * weight;
-        var perToken = rows.shape[0] == tokens ? y : y.view(-1, tokens, c).sum(dim: 0);      // (N, C)
+        var perToken = rows.shape[0] == tokens ? y : y.view(-1, tokens, c).sum(dim: 0); // (N, C)
         return perToken.MoveToOuterDisposeScope();
     }
 }
