@@ -57,7 +57,7 @@ public sealed record RunConfig
             if (i > 0 && Stages[i].Sharing != Stages[i - 1].Sharing && Stages[i].Sharing.Mode != "none")
                 throw new ConfigException($"stages[{i}].sharing", $"a stage can keep the sharing of the one before ({Stages[i - 1].Sharing}) or delink to 'none', not move to '{Stages[i].Sharing}'");
         }
-        Schedule.Validate(TotalSteps);
+        Schedule.Validate();
         Eval.Validate();
         Checkpoint.Validate();
         if (LogEvery <= 0) throw new ConfigException("log_every", $"must be > 0, got {LogEvery}");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GiantSharp.Model;
 using static TorchSharp.torch;
 
@@ -19,13 +18,9 @@ public class MoePresetTests
     [Fact]
     public void Tiny_moe_preset_parses_validates_and_builds()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Preset("m6-moe-tiny.json")));
-        var options = new JsonSerializerOptions
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-        };
-        var config = doc.RootElement.GetProperty("model").Deserialize<ModelConfig>(options)!.Validate();
+        var run = GiantSharp.Config.ConfigLoader.Load(Preset("m6-moe-tiny.json"));
+        var config = run.Model;
+        Assert.Equal(new[] { "all", "none" }, run.Stages.Select(s => s.Sharing.Mode));
         Assert.Equal(new MoeConfig
         {
             NumExperts = 8, TopK = 1, NumPrototypes = 2, CapacityFactor = 1.25, AuxLossCoef = 0.01,
@@ -37,6 +32,6 @@ public class MoePresetTests
         using var model = TinyModels.Build(config with { VocabSize = 64 });
         var logits = model.call(zeros(1, 8, dtype: ScalarType.Int64));
         Assert.Equal(new long[] { 1, 8, 64 }, logits.shape);
-        Assert.Equal(ModelSize.Of(config with { VocabSize = 64 }, 4).TotalParameters, model.parameters().Sum(p => p.numel()));
+        Assert.Equal(ModelSize.Of(config with { VocabSize = 64 }, config.NLayer).TotalParameters, model.parameters().Sum(p => p.numel()));
     }
 }
