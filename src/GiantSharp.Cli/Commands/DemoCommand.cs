@@ -76,7 +76,7 @@ internal static class DemoCommand
         {
             $"Preset `{preset}`, {run.Model.NLayer} layers, d_model {run.Model.DModel}, n_head {run.Model.NHead}, d_ff {run.Model.DFf}, seq_len {run.Model.SeqLen}; " +
             $"stages {string.Join(" -> ", run.Stages.Select(s => $"{s.Name} ({s.Sharing}, {s.Steps} steps, global batch {s.GlobalBatch})"))}; " +
-            $"delink optimizer state `{run.Delink.OptimizerState.ToString().ToLowerInvariant()}`; {Environment.ProcessorCount} threads; {DateTime.UtcNow:yyyy-MM-dd}.",
+            $"delink optimizer state `{run.Delink.OptimizerState.ToString().ToLowerInvariant()}`; {TorchSharp.torch.get_num_threads()} threads; {DateTime.UtcNow:yyyy-MM-dd}.",
             "",
             "| measure | " + string.Join(" | ", curves.Select(c => c.Name)) + " |",
             "|---|" + string.Concat(curves.Select(_ => "---|")),
