@@ -49,9 +49,11 @@ public sealed class OffloadPlan
         config.Validate(layerToBlock.Count, key);
         var selected = config.Layers.Resolve(layerToBlock.Count, $"{key}.layers");
         var blocks = new BlockPlacement?[blockNumel.Count];
+        var layersOf = Enumerable.Range(0, blocks.Length).Select(_ => new List<int>()).ToArray();
+        for (int i = 0; i < layerToBlock.Count; i++) layersOf[layerToBlock[i]].Add(i);
         for (int b = 0; b < blocks.Length; b++)
         {
-            var layers = Enumerable.Range(0, layerToBlock.Count).Where(i => layerToBlock[i] == b).ToArray();
+            var layers = layersOf[b].ToArray();
             if (!layers.Any(i => selected[i])) continue;
             var shared = layers.Length > 1;
             var placement = new BlockPlacement(b, layers, shared ? Tier.Device : config.Params, shared ? Tier.Device : config.Grads, config.Optimizer, blockNumel[b]);

@@ -6,21 +6,22 @@ using static TorchSharp.torch;
 
 namespace GiantSharp.Tests.Offload;
 
+[Collection(OffloadCollection.Name)]
 public class LayerStreamedTrainStepTests
 {
     private const int Steps = 20;
     private const double Tolerance = 1e-5;
 
-    private static double TrainBothAndCompare(SharingPlan? plan, Func<string, OffloadConfig> config)
+    private static double TrainBothAndCompare(SharingPlan? plan, Func<string, OffloadConfig> config, double dropout = 0)
     {
         using var scope = NewDisposeScope();
         using var dir = Dir();
-        using var reference = NewModel(plan);
+        using var reference = NewModel(plan, dropout: dropout);
         using var refOpt = Optimizer();
         var refResults = Train(reference, refOpt, new ResidentTrainStep(), 0, Steps);
         Assert.All(refResults, r => Assert.True(r.GradNorm > Clip, $"clip {Clip} does not clip a norm of {r.GradNorm}"));
 
-        using var model = NewModel(plan);
+        using var model = NewModel(plan, dropout: dropout);
         using var opt = Optimizer();
         var session = OffloadSession.Attach(model, opt, config(dir.Path));
         List<StepResult> results;
@@ -48,6 +49,13 @@ public class LayerStreamedTrainStepTests
         {
             Params = Tier.Disk, Grads = Tier.Disk, Optimizer = Tier.Disk, Layers = LayerSelection.Last(3), Prefetch = 2, Dir = dir,
         });
+        Assert.True(diff <= Tolerance, $"relative difference {diff}");
+    }
+
+    [Fact]
+    public void Dropout_masks_are_replayed_in_the_recompute()
+    {
+        var diff = TrainBothAndCompare(null, _ => new OffloadConfig { Layers = LayerSelection.Share(0.5) }, dropout: 0.1);
         Assert.True(diff <= Tolerance, $"relative difference {diff}");
     }
 
