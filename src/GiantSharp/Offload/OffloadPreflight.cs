@@ -23,11 +23,11 @@ public static class OffloadPreflight
         if (memory > resources.MemoryAvailableBytes)
         {
             var tiers = cpu ? "device + host tiers (CPU memory)" : "host tier";
-            throw new ConfigException("offload", $"the {tiers} need {Units.GiB(memory)} but only {Units.GiB(resources.MemoryAvailableBytes)} is available (MemAvailable); " +
+            throw new ConfigException("offload", $"the {tiers} need {Units.Bytes(memory)} but only {Units.Bytes(resources.MemoryAvailableBytes)} is available (MemAvailable); " +
                 "offload more layers (offload.layers) or move params/grads/optimizer to 'disk'");
         }
         if (footprint.Disk.Total > resources.DiskFreeBytes)
-            throw new ConfigException("offload.dir", $"the disk tier needs {Units.GiB(footprint.Disk.Total)} but {resources.DiskPath ?? "(no directory)"} has only {Units.GiB(resources.DiskFreeBytes)} free; " +
+            throw new ConfigException("offload.dir", $"the disk tier needs {Units.Bytes(footprint.Disk.Total)} but {resources.DiskPath ?? "(no directory)"} has only {Units.Bytes(resources.DiskFreeBytes)} free; " +
                 "choose a larger drive or keep more on 'host'");
     }
 }

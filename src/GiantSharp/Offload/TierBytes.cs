@@ -19,5 +19,5 @@ public sealed record TierBytes(long Params, long Grads, long Moments, long Stagi
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Units.GiB(Total)} (params {Units.GiB(Params)}, grads {Units.GiB(Grads)}, moments {Units.GiB(Moments)}, staging {Units.GiB(Staging)})";
+        $"{Units.Bytes(Total)} (params {Units.Bytes(Params)}, grads {Units.Bytes(Grads)}, moments {Units.Bytes(Moments)}, staging {Units.Bytes(Staging)})";
 }

@@ -25,7 +25,7 @@ internal static class StoreFiles
     }
 
     /// <summary>Creates <paramref name="path"/> with <paramref name="bytes"/> zero bytes, its blocks reserved now (posix_fallocate) so that a full disk shows here, not as a fault in mid-run.</summary>
-    public static void Preallocate(string path, long bytes) => Guard(path, $"cannot preallocate {Units.GiB(bytes)}", () =>
+    public static void Preallocate(string path, long bytes) => Guard(path, $"cannot preallocate {Units.Bytes(bytes)}", () =>
     {
         using var fs = new FileStream(path, new FileStreamOptions
         {
