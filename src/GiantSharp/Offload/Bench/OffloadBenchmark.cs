@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using GiantSharp.Model;
+using GiantSharp.Sharing;
+using GiantSharp.Training.Optim;
+using GiantSharp.Training.Steps;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Offload.Bench;
+
+/// <summary>
+/// Benchmarks of granular offloading, for <c>giant bench offload</c>: step time against resident training,
+/// the share of transfer hidden by prefetch, and a scale run of a Real Giant larger than memory. Each returns
+/// its figures; nothing is printed unless <c>log</c> is given. Source of the targets: M6-10T sec. 3.2.
+/// </summary>
+public static class OffloadBenchmark
+{
+    /// <summary>
+    /// Times <paramref name="steps"/> steps (after one warm-up step) of <paramref name="model"/> three ways: resident,
+    /// streamed with nothing offloaded, and streamed under <paramref name="offload"/>. Batches are random tokens,
+    /// <paramref name="batch"/> sequences of seq_len per micro-batch.
+    /// </summary>
+    public static StepTimeFigures StepTime(ModelConfig model, OffloadConfig offload, int steps = 4, int batch = 4, int microBatches = 1)
+    {
+        var batches = Batches(model, batch, microBatches);
+        var resident = Time(model, null, steps, batches);
+        var recompute = Time(model, offload with { Layers = LayerSelection.None }, steps, batches);
+        var offloaded = Time(model, offload, steps, batches);
+        var label = $"params={Name(offload.Params)} grads={Name(offload.Grads)} optimizer={Name(offload.Optimizer)} layers={offload.Layers} prefetch={offload.Prefetch}";
+        return new StepTimeFigures(label, resident.Seconds, recompute.Seconds, offloaded.Seconds, offloaded.Transfer, offloaded.Stall, offloaded.Optimizer);
+    }
+
+    /// <summary>
+    /// The scale run: builds a Pseudo Giant (one shared block) of width <paramref name="dModel"/> and depth
+    /// <paramref name="nLayer"/>, takes one resident step, delinks it into a disk store under <paramref name="dir"/>
+    /// (every tier on disk), then takes <paramref name="steps"/> streamed steps of the Real Giant. The store's files
+    /// are deleted at the end. Run it in a fresh process: the peak RSS is the process's.
+    /// </summary>
+    public static ScaleFigures ScaleRun(string dir, int dModel = 4096, int nLayer = 17, int steps = 3, int vocab = 1024,
+        int seqLen = 16, int prefetch = 1, Action<string>? log = null)
+    {
+        var config = new ModelConfig { NLayer = nLayer, NHead = Math.Max(1, dModel / 128), DModel = dModel, DFf = 4 * dModel, VocabSize = vocab, SeqLen = seqLen };
+        var offload = new OffloadConfig { Params = Tier.Disk, Grads = Tier.Disk, Optimizer = Tier.Disk, Prefetch = prefetch, Dir = dir };
+        var real = OffloadAccounting.Footprint(config, SharingPlan.None, offload);
+        log?.Invoke($"Real Giant: {real.Parameters / 1e9:F2} B parameters, state {Units.Bytes(real.TrainingStateBytes)}; disk tier {real.Disk}; device {real.Device}");
+
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        using var model = new GptModel(config, SharingPlan.All.LayerMap(nLayer));
+        model.train();
+        using var opt = new AdamW(new AdamWOptions());
+        var batch = Batches(config, 1, 1);
+        var clock = Stopwatch.StartNew();
+        using (var pseudo = new ResidentTrainStep()) pseudo.Step(model, opt, batch, 1e-4, 1.0);
+        model.zero_grad();
+        var pseudoSeconds = clock.Elapsed.TotalSeconds;
+        log?.Invoke($"Pseudo Giant step: {pseudoSeconds:F1} s, RSS {Units.Bytes(MachineResources.ResidentBytes())}");
+
+        clock.Restart();
+        using var session = StoreDelinker.DelinkToStore(model, opt, offload, OptimizerStateDelink.Scale);
+        var delinkSeconds = clock.Elapsed.TotalSeconds;
+        var storeBytes = session.Store.BytesOn(Tier.Disk);
+        log?.Invoke($"delinked into {Units.Bytes(storeBytes)} on disk in {delinkSeconds:F1} s, RSS {Units.Bytes(MachineResources.ResidentBytes())}, peak {Units.Bytes(MachineResources.PeakResidentBytes())}");
+
+        var seconds = new List<double>();
+        var losses = new List<double>();
+        using var step = new LayerStreamedTrainStep(session);
+        for (int s = 0; s < steps; s++)
+        {
+            clock.Restart();
+            var result = step.Step(model, opt, batch, 1e-4, 1.0);
+            seconds.Add(clock.Elapsed.TotalSeconds);
+            losses.Add(result.Loss);
+            log?.Invoke($"step {s}: {seconds[^1]:F1} s, loss {result.Loss:F4}, {step.LastStats}, peak RSS {Units.Bytes(MachineResources.PeakResidentBytes())}");
+        }
+        return new ScaleFigures(real.Parameters, real.TrainingStateBytes, MachineResources.MemoryTotal(), storeBytes, pseudoSeconds, delinkSeconds,
+            seconds, losses, MachineResources.PeakResidentBytes(), step.LastStats);
+    }
+
+    private static (double Seconds, double Transfer, double Stall, double Optimizer) Time(ModelConfig config, OffloadConfig? offload, int steps, MicroBatch[] batches)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        using var model = new GptModel(config);
+        model.train();
+        using var opt = new AdamW(new AdamWOptions());
+        using var session = offload is null ? null : OffloadSession.Attach(model, opt, offload);
+        using ITrainStep step = session is null ? new ResidentTrainStep() : new LayerStreamedTrainStep(session);
+        step.Step(model, opt, batches, 1e-4, 1.0);                         // warm-up: allocations, page cache
+        var times = new List<double>();
+        var optimizer = new List<double>();
+        double transfer = 0, stall = 0;
+        for (int s = 0; s < steps; s++)
+        {
+            var clock = Stopwatch.StartNew();
+            step.Step(model, opt, batches, 1e-4, 1.0);
+            times.Add(clock.Elapsed.TotalSeconds);
+            if (step is LayerStreamedTrainStep { LastStats: { } stats })
+            {
+                transfer += stats.TransferSeconds;
+                stall += stats.StallSeconds;
+                optimizer.Add(stats.OptimizerSeconds);
+            }
+        }
+        return (Median(times), transfer, stall, optimizer.Count == 0 ? 0 : Median(optimizer));
+    }
+
+    private static MicroBatch[] Batches(ModelConfig config, int batch, int microBatches)
+    {
+        var g = new Generator().manual_seed(12345);
+        return Enumerable.Range(0, microBatches).Select(_ =>
+        {
+            var tokens = randint(0, config.VocabSize, [batch, config.SeqLen + 1], dtype: ScalarType.Int64, generator: g);
+            return new MicroBatch(tokens[.., ..^1].contiguous().DetachFromDisposeScope(), tokens[.., 1..].contiguous().DetachFromDisposeScope());
+        }).ToArray();
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    private static string Name(Tier t) => t.ToString().ToLowerInvariant();
+}
