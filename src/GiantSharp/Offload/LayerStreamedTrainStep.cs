@@ -13,10 +13,11 @@ namespace GiantSharp.Offload;
 /// <see cref="ResidentTrainStep"/>. Per micro-batch: the forward pass runs layer by layer without autograd,
 /// keeping only each layer's input (B, T, C) while the next layers are fetched in the background; the head's
 /// loss gives the gradient of the last input; the backward pass walks the layers in reverse, fetching each,
-/// recomputing its forward with autograd (same RNG state, so dropout masks repeat), back-propagating, and sending
-/// its gradients to their tier, where micro-batches accumulate. Then the global norm over every gradient is
-/// known, the clip coefficient follows, and AdamW steps resident parameters here and offloaded blocks on their
-/// optimizer tier. Activation checkpointing per layer: Chen et al. 2016; streaming: ZeRO-Infinity (2021).
+/// recomputing its forward with autograd (same RNG state, so dropout masks repeat; the last layer's graph is
+/// simply kept from the forward pass), back-propagating, and sending its gradients to their tier, where
+/// micro-batches accumulate. Then the global norm over every gradient is known, the clip coefficient follows,
+/// and AdamW steps resident parameters here and offloaded blocks on their optimizer tier.
+/// Activation checkpointing per layer: Chen et al. 2016; streaming and overlap: ZeRO-Infinity (2021).
 /// </summary>
 public sealed class LayerStreamedTrainStep : ITrainStep
 {
@@ -96,17 +97,29 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         var rngs = new Tensor[n];
         var rngEmbed = random.get_rng_state();
         Tensor x;
+        Tensor? auxValue = null;
+        (Tensor Input, Tensor Output, Tensor? Aux) graph = default;
         using (no_grad()) x = model.Embed(mb.X);                                 // (B, T, C)
         for (int i = 0; i < n; i++, pos++)
         {
             _streamer.Acquire(pos);
             inputs[i] = x;
             rngs[i] = random.get_rng_state();
-            using (no_grad()) x = model.Layers.LayerBlock(i).call(x);
+            if (i < n - 1)
+            {
+                using (no_grad()) x = model.Layers.LayerBlock(i).call(x);
+            }
+            else
+            {
+                // The backward pass starts with the last layer: keep its graph rather than recompute it.
+                auxValue = AuxiliaryLosses.Take(model);                         // earlier layers' values, for the report
+                graph = Run(model, i, x);
+                x = graph.Output.detach();
+            }
             _streamer.Release(pos);
         }
         var rngAfter = random.get_rng_state();
-        var auxValue = AuxiliaryLosses.Take(model);                             // forward values, for the report
+        if (graph.Aux is not null) auxValue = auxValue is null ? graph.Aux.detach() : auxValue + graph.Aux.detach();
         metrics.Add(AuxiliaryLosses.TakeMetrics(model));
 
         var top = x.detach().requires_grad_(true);
@@ -116,15 +129,15 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         for (int i = n - 1; i >= 0; i--, pos++)
         {
             _streamer.Acquire(pos);
-            random.set_rng_state(rngs[i]);
-            var input = inputs[i].detach().requires_grad_(true);
-            var block = model.Layers.LayerBlock(i);
-            var y = block.call(input);
-            var aux = AuxiliaryLosses.Take(block);
-            if (aux is null) y.backward([grad]);
-            else autograd.backward([y, aux / count], [grad, ones_like(aux)]);
-            AuxiliaryLosses.TakeMetrics(block);                                   // recompute repeats the forward's diagnostics
-            grad = input.grad!;
+            if (i < n - 1)
+            {
+                random.set_rng_state(rngs[i]);
+                graph = Run(model, i, inputs[i]);
+                AuxiliaryLosses.TakeMetrics(model.Layers.LayerBlock(i));        // the recompute repeats the forward's diagnostics
+            }
+            if (graph.Aux is null) graph.Output.backward([grad]);
+            else autograd.backward([graph.Output, graph.Aux / count], [grad, ones_like(graph.Aux)]);
+            grad = graph.Input.grad!;
             if (_session.Plan.IsStreamed(i))
                 _streamer.WriteGradients(i, overwrite: m == 0, m == count - 1 ? squares[model.Layers.LayerToBlock[i]] : null);
             _streamer.Release(pos);
@@ -133,6 +146,15 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         model.Embed(mb.X).backward([grad]);
         random.set_rng_state(rngAfter);
         return (loss.item<float>(), auxValue?.item<float>() ?? 0.0);
+    }
+
+    /// <summary>Layer <paramref name="i"/> with autograd on a leaf copy of <paramref name="x"/> (B, T, C): the leaf, the output, and the layer's auxiliary loss.</summary>
+    private static (Tensor Input, Tensor Output, Tensor? Aux) Run(GptModel model, int i, Tensor x)
+    {
+        var input = x.detach().requires_grad_(true);
+        var block = model.Layers.LayerBlock(i);
+        var output = block.call(input);
+        return (input, output, AuxiliaryLosses.Take(block));
     }
 
     /// <summary>
