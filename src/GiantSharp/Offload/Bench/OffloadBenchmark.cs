@@ -15,18 +15,25 @@ namespace GiantSharp.Offload.Bench;
 public static class OffloadBenchmark
 {
     /// <summary>
-    /// Times <paramref name="steps"/> steps (after one warm-up step) of <paramref name="model"/> three ways: resident,
-    /// streamed with nothing offloaded, and streamed under <paramref name="offload"/>. Batches are random tokens,
-    /// <paramref name="batch"/> sequences of seq_len per micro-batch.
+    /// Times <paramref name="steps"/> steps (after one warm-up step each) of <paramref name="model"/> three ways:
+    /// resident, streamed with nothing offloaded, and streamed under <paramref name="offload"/>. The three runs
+    /// take their steps in turn, so a change in the machine's load touches all three alike; medians and best steps are reported.
+    /// Batches are random tokens, <paramref name="batch"/> sequences of seq_len per micro-batch.
     /// </summary>
     public static StepTimeFigures StepTime(ModelConfig model, OffloadConfig offload, int steps = 4, int batch = 4, int microBatches = 1)
     {
         var batches = Batches(model, batch, microBatches);
-        var resident = Time(model, null, steps, batches);
-        var recompute = Time(model, offload with { Layers = LayerSelection.None }, steps, batches);
-        var offloaded = Time(model, offload, steps, batches);
+        using var resident = new Run(model, null);
+        using var recompute = new Run(model, offload with { Layers = LayerSelection.None });
+        using var offloaded = new Run(model, offload);
+        var runs = new[] { resident, recompute, offloaded };
+        foreach (var r in runs) r.Step(batches);                                // warm-up: allocations, page cache
+        foreach (var r in runs) r.Reset();
+        for (int s = 0; s < steps; s++)
+            foreach (var r in runs) r.Step(batches);
         var label = $"params={Name(offload.Params)} grads={Name(offload.Grads)} optimizer={Name(offload.Optimizer)} layers={offload.Layers} prefetch={offload.Prefetch}";
-        return new StepTimeFigures(label, resident.Seconds, recompute.Seconds, offloaded.Seconds, offloaded.Transfer, offloaded.Stall, offloaded.Optimizer);
+        return new StepTimeFigures(label, StepTiming.Of(resident.Times), StepTiming.Of(recompute.Times), StepTiming.Of(offloaded.Times),
+            offloaded.Transfer, offloaded.Stall, StepTiming.Of(offloaded.Optimizer));
     }
 
     /// <summary>
@@ -76,32 +83,56 @@ public static class OffloadBenchmark
             seconds, losses, MachineResources.PeakResidentBytes(), step.LastStats);
     }
 
-    private static (double Seconds, double Transfer, double Stall, double Optimizer) Time(ModelConfig config, OffloadConfig? offload, int steps, MicroBatch[] batches)
+    /// <summary>One model with its optimizer and step, timed step by step.</summary>
+    private sealed class Run : IDisposable
     {
-        using var scope = NewDisposeScope();
-        manual_seed(0);
-        using var model = new GptModel(config);
-        model.train();
-        using var opt = new AdamW(new AdamWOptions());
-        using var session = offload is null ? null : OffloadSession.Attach(model, opt, offload);
-        using ITrainStep step = session is null ? new ResidentTrainStep() : new LayerStreamedTrainStep(session);
-        step.Step(model, opt, batches, 1e-4, 1.0);                         // warm-up: allocations, page cache
-        var times = new List<double>();
-        var optimizer = new List<double>();
-        double transfer = 0, stall = 0;
-        for (int s = 0; s < steps; s++)
+        private readonly GptModel _model;
+        private readonly AdamW _opt = new(new AdamWOptions());
+        private readonly OffloadSession? _session;
+        private readonly ITrainStep _step;
+
+        public Run(ModelConfig config, OffloadConfig? offload)
         {
+            manual_seed(0);
+            _model = new GptModel(config);
+            _model.train();
+            _session = offload is null ? null : OffloadSession.Attach(_model, _opt, offload);
+            _step = _session is null ? new ResidentTrainStep() : new LayerStreamedTrainStep(_session);
+        }
+
+        public List<double> Times { get; } = new();
+        public List<double> Optimizer { get; } = new();
+        public double Transfer { get; private set; }
+        public double Stall { get; private set; }
+
+        public void Step(MicroBatch[] batches)
+        {
+            using var scope = NewDisposeScope();
             var clock = Stopwatch.StartNew();
-            step.Step(model, opt, batches, 1e-4, 1.0);
-            times.Add(clock.Elapsed.TotalSeconds);
-            if (step is LayerStreamedTrainStep { LastStats: { } stats })
+            _step.Step(_model, _opt, batches, 1e-4, 1.0);
+            Times.Add(clock.Elapsed.TotalSeconds);
+            if (_step is LayerStreamedTrainStep { LastStats: { } stats })
             {
-                transfer += stats.TransferSeconds;
-                stall += stats.StallSeconds;
-                optimizer.Add(stats.OptimizerSeconds);
+                Transfer += stats.TransferSeconds;
+                Stall += stats.StallSeconds;
+                Optimizer.Add(stats.OptimizerSeconds);
             }
         }
-        return (Median(times), transfer, stall, optimizer.Count == 0 ? 0 : Median(optimizer));
+
+        public void Reset()
+        {
+            Times.Clear();
+            Optimizer.Clear();
+            Transfer = Stall = 0;
+        }
+
+        public void Dispose()
+        {
+            _step.Dispose();
+            _session?.Dispose();
+            _opt.Dispose();
+            _model.Dispose();
+        }
     }
 
     private static MicroBatch[] Batches(ModelConfig config, int batch, int microBatches)
@@ -112,12 +143,6 @@ public static class OffloadBenchmark
             var tokens = randint(0, config.VocabSize, [batch, config.SeqLen + 1], dtype: ScalarType.Int64, generator: g);
             return new MicroBatch(tokens[.., ..^1].contiguous().DetachFromDisposeScope(), tokens[.., 1..].contiguous().DetachFromDisposeScope());
         }).ToArray();
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     private static string Name(Tier t) => t.ToString().ToLowerInvariant();
