@@ -139,9 +139,9 @@ public sealed class OffloadSession : IDisposable
                 var layout = LayoutOf(p.Block);
                 var prefix = Delinker.BlockPrefix(p.Block);
                 if (p.Streamed)
-                    BlockStorage.Own(Model.Layers.UniqueBlocks[p.Block], Store.Open(ParamsKey(p.Block)), layout, Device);
+                    BlockStorage.Own(Model.Layers.UniqueBlocks[p.Block], Store.Open(ParamsKey(p.Block), write: false), layout, Device);
                 var moments = Store.LayoutOf(MomentsKey(p.Block));
-                var flat = Store.Open(MomentsKey(p.Block));
+                var flat = Store.Open(MomentsKey(p.Block), write: false);
                 for (int i = 0; i < layout.Entries.Count; i++)
                 {
                     var name = prefix + layout.Entries[i].Name;

@@ -34,18 +34,35 @@ internal static class StoreFiles
         fs.SetLength(bytes);
     });
 
-    /// <summary>Maps <paramref name="path"/> as a flat fp32 tensor (N,) shared with the file; disposing the last view unmaps it.</summary>
-    public static Tensor Map(string path, long numel)
+    /// <summary>
+    /// Maps <paramref name="path"/> as a flat fp32 tensor (N,) shared with the file; disposing the last view unmaps
+    /// it. The page tables are filled at once (madvise POPULATE_READ, or POPULATE_WRITE when <paramref name="write"/>),
+    /// which costs far less than a page fault per 4 KiB on first touch.
+    /// </summary>
+    public static Tensor Map(string path, long numel, bool write)
     {
+        Tensor mapped;
         try
         {
             if (!File.Exists(path)) throw new FileNotFoundException("the file is gone", path);
-            return from_file(path, shared: true, size: numel, dtype: ScalarType.Float32);
+            mapped = from_file(path, shared: true, size: numel, dtype: ScalarType.Float32);
         }
         catch (Exception e) when (e is not DataException)
         {
             throw new DataException(path, $"cannot map the offload file: {FirstLine(e)}", e);
         }
+        if (OperatingSystem.IsLinux())
+            for (long off = 0; off < numel; off += ChunkElements)
+            {
+                using var chunk = mapped.narrow(0, off, Math.Min(ChunkElements, numel - off));
+                var span = chunk.bytes;
+                unsafe
+                {
+                    fixed (byte* start = span)
+                        _ = madvise((nint)start, (nuint)span.Length, write ? 23 /* MADV_POPULATE_WRITE */ : 22 /* MADV_POPULATE_READ */);
+                }
+            }
+        return mapped;
     }
 
     /// <summary>Deletes <paramref name="path"/> if it exists; failures are ignored (the store is going away).</summary>
@@ -133,6 +150,9 @@ internal static class StoreFiles
 
     [DllImport("libc", SetLastError = false)]
     private static extern int posix_fadvise(int fd, long offset, long len, int advice);
+
+    [DllImport("libc", SetLastError = false)]
+    private static extern int madvise(nint addr, nuint length, int advice);
 
     /// <summary>Runs <paramref name="body"/>, turning I/O failures into one-line <see cref="DataException"/>s naming <paramref name="path"/>.</summary>
     public static void Guard(string path, string what, Action body)

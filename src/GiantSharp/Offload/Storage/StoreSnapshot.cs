@@ -31,7 +31,7 @@ internal static class StoreSnapshot
                 var file = TensorStore.FileName(key);
                 using (var scope = NewDisposeScope())
                 {
-                    var flat = store.Open(key);
+                    var flat = store.Open(key, write: false);
                     StoreFiles.WriteRaw(Path.Combine(tmp, file), flat.device_type == DeviceType.CPU ? flat : flat.cpu());
                 }
                 var entries = new JsonArray(store.LayoutOf(key).Entries

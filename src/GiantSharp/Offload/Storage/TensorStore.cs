@@ -83,11 +83,13 @@ public sealed class TensorStore : IDisposable
     /// Group <paramref name="key"/> as a flat fp32 tensor (N,) on its tier, to read and write in place: an alias
     /// of the buffer, or a fresh mapping of the disk file. Dispose it (or its dispose scope) to unmap.
     /// </summary>
+    /// <param name="key">The group.</param>
+    /// <param name="write">Whether the caller will write (disk: pages are prepared writable, and get written back).</param>
     /// <exception cref="Errors.DataException">The disk file is gone or cannot be mapped.</exception>
-    public Tensor Open(string key)
+    public Tensor Open(string key, bool write = true)
     {
         var g = Get(key);
-        return g.Buffer is not null ? g.Buffer.view(-1) : StoreFiles.Map(g.Path!, g.Layout.Numel);
+        return g.Buffer is not null ? g.Buffer.view(-1) : StoreFiles.Map(g.Path!, g.Layout.Numel, write);
     }
 
     /// <summary>Copies <paramref name="values"/> (one per layout entry, in order, any device) into group <paramref name="key"/>.</summary>
@@ -119,7 +121,7 @@ public sealed class TensorStore : IDisposable
     {
         using var scope = NewDisposeScope();
         Prefetch(key);
-        var flat = Open(key);
+        var flat = Open(key, write: false);
         if (destination.numel() != flat.numel()) throw new ArgumentException($"group '{key}' has {flat.numel()} elements, destination {destination.numel()}", nameof(destination));
         if (flat.device_type == DeviceType.CPU && destination.device_type == DeviceType.CPU) StoreFiles.CopyCpu(flat, destination);
         else destination.copy_(flat);

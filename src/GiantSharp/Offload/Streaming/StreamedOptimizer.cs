@@ -78,7 +78,7 @@ internal static class StreamedOptimizer
         var at = p.Optimizer == Tier.Device ? s.Device : CPU;
         var resident = p.Streamed ? null : BlockStorage.Params(s.Model.Layers.UniqueBlocks[p.Block]);
         var paramFlat = p.Streamed ? s.Store.Open(OffloadSession.ParamsKey(p.Block)) : null;
-        var gradFlat = s.Store.Open(OffloadSession.GradsKey(p.Block));
+        var gradFlat = s.Store.Open(OffloadSession.GradsKey(p.Block), write: coef < 1.0);
         var moments = s.Store.LayoutOf(OffloadSession.MomentsKey(p.Block));
         var momentFlat = s.Store.Open(OffloadSession.MomentsKey(p.Block));
         for (int i = 0; i < n; i++)
