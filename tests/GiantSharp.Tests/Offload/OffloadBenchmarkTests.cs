@@ -23,7 +23,7 @@ public class OffloadBenchmarkTests
     public void Scale_run_trains_a_delinked_real_giant_from_disk_and_deletes_the_store()
     {
         using var dir = Dir();
-        var f = OffloadBenchmark.ScaleRun(dir.Path, dModel: 64, nLayer: 3, steps: 2, vocab: 50, seqLen: 8);
+        var f = OffloadBenchmark.ScaleRun(dir.Path, dModel: 64, nLayer: 3, steps: 2, vocab: 50, seqLen: 8, lr: 1e-3);
         var config = new GiantSharp.Model.ModelConfig { NLayer = 3, NHead = 1, DModel = 64, DFf = 256, VocabSize = 50, SeqLen = 8 };
         Assert.Equal(OffloadAccounting.ResidentParameters(config) + 3 * OffloadAccounting.BlockParameters(config), f.Parameters);
         Assert.Equal(16 * 3 * OffloadAccounting.BlockParameters(config), f.StoreBytes);

@@ -39,16 +39,18 @@ public static class OffloadBenchmark
     /// <summary>
     /// The scale run: builds a Pseudo Giant (one shared block) of width <paramref name="dModel"/> and depth
     /// <paramref name="nLayer"/>, takes one resident step, delinks it into a disk store under <paramref name="dir"/>
-    /// (every tier on disk), then takes <paramref name="steps"/> streamed steps of the Real Giant. The store's files
-    /// are deleted at the end. Run it in a fresh process: the peak RSS is the process's.
+    /// (every tier of the <paramref name="layers"/> on disk, default all; the other layers resident), then takes
+    /// <paramref name="steps"/> streamed steps of the Real Giant. The store's files are deleted at the end. Run it
+    /// in a fresh process: the peak RSS reported is the process's.
     /// </summary>
-    public static ScaleFigures ScaleRun(string dir, int dModel = 4096, int nLayer = 17, int steps = 3, int vocab = 1024,
-        int seqLen = 16, int prefetch = 1, Action<string>? log = null)
+    public static ScaleFigures ScaleRun(string dir, int dModel = 2048, int nLayer = 64, int steps = 3, int vocab = 1024,
+        int seqLen = 16, int prefetch = 1, LayerSelection? layers = null, double lr = 1e-5, Action<string>? log = null)
     {
         var config = new ModelConfig { NLayer = nLayer, NHead = Math.Max(1, dModel / 128), DModel = dModel, DFf = 4 * dModel, VocabSize = vocab, SeqLen = seqLen };
-        var offload = new OffloadConfig { Params = Tier.Disk, Grads = Tier.Disk, Optimizer = Tier.Disk, Prefetch = prefetch, Dir = dir };
+        var offload = new OffloadConfig { Params = Tier.Disk, Grads = Tier.Disk, Optimizer = Tier.Disk, Layers = layers ?? LayerSelection.All, Prefetch = prefetch, Dir = dir };
         var real = OffloadAccounting.Footprint(config, SharingPlan.None, offload);
-        log?.Invoke($"Real Giant: {real.Parameters / 1e9:F2} B parameters, state {Units.Bytes(real.TrainingStateBytes)}; disk tier {real.Disk}; device {real.Device}");
+        log?.Invoke($"Real Giant: {real.Parameters / 1e9:F2} B parameters, state {Units.Bytes(real.TrainingStateBytes)}; disk tier {real.Disk}; device {real.Device}; " +
+            $"{Units.Bytes(MachineResources.Probe(dir).DiskFreeBytes)} free on disk");
 
         using var scope = NewDisposeScope();
         manual_seed(0);
@@ -57,10 +59,11 @@ public static class OffloadBenchmark
         using var opt = new AdamW(new AdamWOptions());
         var batch = Batches(config, 1, 1);
         var clock = Stopwatch.StartNew();
-        using (var pseudo = new ResidentTrainStep()) pseudo.Step(model, opt, batch, 1e-4, 1.0);
+        double pseudoLoss;
+        using (var pseudo = new ResidentTrainStep()) pseudoLoss = pseudo.Step(model, opt, batch, lr, 1.0).Loss;
         model.zero_grad();
         var pseudoSeconds = clock.Elapsed.TotalSeconds;
-        log?.Invoke($"Pseudo Giant step: {pseudoSeconds:F1} s, RSS {Units.Bytes(MachineResources.ResidentBytes())}");
+        log?.Invoke($"Pseudo Giant step: {pseudoSeconds:F1} s, loss {pseudoLoss:F4}, RSS {Units.Bytes(MachineResources.ResidentBytes())}");
 
         clock.Restart();
         using var session = StoreDelinker.DelinkToStore(model, opt, offload, OptimizerStateDelink.Scale);
@@ -74,7 +77,7 @@ public static class OffloadBenchmark
         for (int s = 0; s < steps; s++)
         {
             clock.Restart();
-            var result = step.Step(model, opt, batch, 1e-4, 1.0);
+            var result = step.Step(model, opt, batch, lr, 1.0);
             seconds.Add(clock.Elapsed.TotalSeconds);
             losses.Add(result.Loss);
             log?.Invoke($"step {s}: {seconds[^1]:F1} s, loss {result.Loss:F4}, {step.LastStats}, peak RSS {Units.Bytes(MachineResources.PeakResidentBytes())}");
