@@ -65,8 +65,11 @@ public sealed class OffloadPlan
 
     /// <summary>Plans <paramref name="model"/>'s stack as it is wired now.</summary>
     /// <exception cref="Errors.ConfigException">The configuration does not fit the model.</exception>
+    /// <exception cref="ArgumentException">Some parameters have no storage: the model is already offloaded.</exception>
     public static OffloadPlan For(GptModel model, OffloadConfig config)
     {
+        if (model.parameters().Any(p => p.numel() == 0))
+            throw new ArgumentException("some parameters have no storage: the model is already bound to an offload session", nameof(model));
         var blockNumel = model.Layers.UniqueBlocks.Select(b => b.parameters().Sum(p => p.numel())).ToArray();
         var resident = model.named_parameters().Where(p => !p.name.StartsWith(GptModel.LayersKey + ".", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
         return Create(config, model.Layers.LayerToBlock, blockNumel, resident);

@@ -24,6 +24,7 @@ public class OffloadSessionTests
         Assert.All(model.Layers.LayerBlock(0).parameters(), p => Assert.Equal(0, p.numel()));
         Assert.All(model.Layers.LayerBlock(1).parameters(), p => Assert.NotEqual(0, p.numel()));
         Assert.Equal(2, Directory.GetFiles(dir.Path, "*.params.f32").Length);
+        Assert.Throws<ArgumentException>(() => OffloadSession.Attach(model, opt, Disk(dir.Sub("again"))));
         session.Detach(opt);
         Assert.Empty(Directory.GetFiles(dir.Path));
         Assert.Equal(0.0, MaxRelativeDiff(model, twin));

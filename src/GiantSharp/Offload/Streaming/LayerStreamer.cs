@@ -49,6 +49,8 @@ internal sealed class LayerStreamer : IDisposable
         if (!_session.Plan.IsStreamed(_order[pos])) return;
         int b = BlockOf(pos);
         if (!_held.ContainsKey(b)) Issue(b);
+        foreach (var next in Window(pos, _depth))                            // queue the look-ahead before waiting
+            if (!_held.ContainsKey(next)) Issue(next);
         var held = _held[b];
         Wait(held.Fetch);
         if (!held.Bound)
@@ -56,8 +58,6 @@ internal sealed class LayerStreamer : IDisposable
             BlockStorage.Bind(_session.Model.Layers.UniqueBlocks[b], held.View, _session.LayoutOf(b));
             _held[b] = held with { Bound = true };
         }
-        foreach (var next in Window(pos, _depth))
-            if (!_held.ContainsKey(next)) Issue(next);
     }
 
     /// <summary>Done with the layer at <paramref name="pos"/>: its block is released unless needed again right away.</summary>
