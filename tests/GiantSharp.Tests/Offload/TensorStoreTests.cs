@@ -102,6 +102,16 @@ public class TensorStoreTests
     }
 
     [Fact]
+    public void A_full_disk_while_writing_is_a_data_error_naming_the_file()
+    {
+        if (!File.Exists("/dev/full")) return;                             // Linux: every write fails with ENOSPC
+        using var values = Values(3);
+        var e = Assert.Throws<DataException>(() => StoreFiles.WriteRaw("/dev/full", values));
+        Assert.Equal("/dev/full", e.Path);
+        Assert.Contains("No space left on device", e.Message);
+    }
+
+    [Fact]
     public void Loading_a_folder_without_a_store_names_the_folder()
     {
         using var dir = Dir();

@@ -71,10 +71,10 @@ internal static class StoreFiles
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>Writes a CPU fp32 tensor's raw bytes to a new file and flushes it to the disk.</summary>
+    /// <summary>Writes a CPU fp32 tensor's raw bytes to <paramref name="path"/> (created or truncated) and flushes it to the disk.</summary>
     public static void WriteRaw(string path, Tensor flat) => Guard(path, "cannot write", () =>
     {
-        using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
         for (long off = 0; off < flat.numel(); off += ChunkElements)
         {
             using var chunk = flat.narrow(0, off, Math.Min(ChunkElements, flat.numel() - off));
