@@ -109,10 +109,11 @@ public sealed class TensorStore : IDisposable
         var flat = Open(key);
         for (int i = 0; i < values.Count; i++)
         {
+            using var inner = NewDisposeScope();                              // temporaries of one tensor at a time
             var view = layout.View(flat, i);
             var v = values[i].device == view.device ? values[i] : values[i].to(view.device);
             if (overwrite) view.copy_(v); else view.add_(v);
-            if (sumSquares is not null) sumSquares[i] = view.to(ScalarType.Float64).square().sum().item<double>();
+            if (sumSquares is not null) sumSquares[i] = Norms.SumOfSquares(view);
         }
     }
 

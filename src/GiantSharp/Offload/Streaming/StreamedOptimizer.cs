@@ -30,15 +30,18 @@ internal static class StreamedOptimizer
         }
     }
 
-    /// <summary>The global L2 norm of all gradients: resident ones from the parameters, offloaded ones from <paramref name="squares"/>.</summary>
+    /// <summary>
+    /// The global L2 norm of all gradients: resident ones from the parameters, offloaded ones from
+    /// <paramref name="squares"/>. Each tensor's float64 temporaries are freed before the next (one scope for
+    /// all would hold 16 bytes per resident parameter at once).
+    /// </summary>
     public static double GlobalNorm(GptModel model, OffloadSession s, double[][] squares)
     {
-        using var scope = NewDisposeScope();
         double sumSq = 0;
         foreach (var (name, p) in model.named_parameters())
         {
             if (s.ManagedParams.TryGetValue(name, out var at)) sumSq += squares[at.Block][at.Entry];
-            else if (p.grad is { } g) sumSq += g.to(ScalarType.Float64).square().sum().item<double>();
+            else if (p.grad is { } g) sumSq += Norms.SumOfSquares(g);
         }
         return Math.Sqrt(sumSq);
     }
