@@ -8,8 +8,6 @@ namespace GiantSharp.Offload.Storage;
 /// </summary>
 public sealed class TensorLayout
 {
-    private readonly Dictionary<string, int> _index;
-
     /// <summary>Packs tensors of the given names and shapes in the given order.</summary>
     /// <exception cref="ArgumentException">A name appears twice.</exception>
     public TensorLayout(IEnumerable<(string Name, long[] Shape)> tensors)
@@ -24,9 +22,9 @@ public sealed class TensorLayout
         }
         Entries = entries;
         Numel = offset;
-        _index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < entries.Count; i++)
-            if (!_index.TryAdd(entries[i].Name, i)) throw new ArgumentException($"tensor '{entries[i].Name}' appears twice", nameof(tensors));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in entries)
+            if (!names.Add(e.Name)) throw new ArgumentException($"tensor '{e.Name}' appears twice", nameof(tensors));
     }
 
     /// <summary>The packed tensors, in buffer order.</summary>
@@ -42,10 +40,6 @@ public sealed class TensorLayout
     /// <summary>The layout of AdamW moments for tensors of this layout: every <c>exp_avg.*</c>, then every <c>exp_avg_sq.*</c>.</summary>
     public TensorLayout Moments() => new(
         Entries.Select(e => ("exp_avg." + e.Name, e.Shape)).Concat(Entries.Select(e => ("exp_avg_sq." + e.Name, e.Shape))));
-
-    /// <summary>Index of the entry named <paramref name="name"/>.</summary>
-    /// <exception cref="KeyNotFoundException">No such entry.</exception>
-    public int IndexOf(string name) => _index[name];
 
     /// <summary>Entry <paramref name="i"/> of <paramref name="flat"/> (N,) as a view of its shape (no copy).</summary>
     public Tensor View(Tensor flat, int i)

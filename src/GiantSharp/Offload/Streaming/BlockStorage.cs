@@ -27,9 +27,6 @@ internal static class BlockStorage
         }
     }
 
-    /// <summary>Whether the block's parameters have no storage (see <see cref="Hollow"/>).</summary>
-    public static bool IsHollow(nn.Module block) => Params(block).All(p => p.numel() == 0);
-
     /// <summary>Points parameter i at view i of <paramref name="flat"/> (N,) per <paramref name="layout"/>; no copy.</summary>
     public static void Bind(nn.Module block, Tensor flat, TensorLayout layout)
     {
