@@ -9,5 +9,9 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return PrepareCommand.Create();
+        yield return TrainCommand.Create();
+        yield return DelinkCommand.Create();
+        yield return EvalCommand.Create();
+        yield return DemoCommand.Create();
     }
 }
