@@ -98,7 +98,7 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         var rngEmbed = random.get_rng_state();
         Tensor x;
         Tensor? auxValue = null;
-        (Tensor Input, Tensor Output, Tensor? Aux) graph = default;
+        (Tensor Input, Tensor Output, Tensor? Aux) graph = (null!, null!, null);    // set at the last layer (n >= 1)
         using (no_grad()) x = model.Embed(mb.X);                                 // (B, T, C)
         for (int i = 0; i < n; i++, pos++)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using GiantSharp.Errors;
 
 namespace GiantSharp.Offload;
@@ -29,7 +30,7 @@ public sealed record OffloadConfig
     public string? Dir { get; init; }
 
     /// <summary>Whether any tier is <see cref="Tier.Disk"/>.</summary>
-    public bool UsesDisk => Params == Tier.Disk || Grads == Tier.Disk || Optimizer == Tier.Disk;
+    [JsonIgnore] public bool UsesDisk => Params == Tier.Disk || Grads == Tier.Disk || Optimizer == Tier.Disk;
 
     /// <summary>Checks every field against a stack of <paramref name="nLayer"/> layers and throws on the first bad one.</summary>
     /// <param name="nLayer">Layers in the model (n_layer).</param>

@@ -1,4 +1,5 @@
 using GiantSharp.Offload;
+using GiantSharp.Tests.Data;
 using GiantSharp.Sharing;
 using GiantSharp.Training.Steps;
 using static GiantSharp.Tests.Offload.OffloadFixtures;
@@ -15,7 +16,7 @@ public class LayerStreamedTrainStepTests
     private static double TrainBothAndCompare(SharingPlan? plan, Func<string, OffloadConfig> config, double dropout = 0)
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var reference = NewModel(plan, dropout: dropout);
         using var refOpt = Optimizer();
         var refResults = Train(reference, refOpt, new ResidentTrainStep(), 0, Steps);

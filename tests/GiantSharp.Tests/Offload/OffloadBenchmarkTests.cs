@@ -1,4 +1,5 @@
 using GiantSharp.Offload;
+using GiantSharp.Tests.Data;
 using GiantSharp.Offload.Bench;
 using static GiantSharp.Tests.Offload.OffloadFixtures;
 
@@ -22,7 +23,7 @@ public class OffloadBenchmarkTests
     [Fact]
     public void Scale_run_trains_a_delinked_real_giant_from_disk_and_deletes_the_store()
     {
-        using var dir = Dir();
+        using var dir = new TempDir();
         var f = OffloadBenchmark.ScaleRun(dir.Path, dModel: 64, nLayer: 3, steps: 2, vocab: 50, seqLen: 8, lr: 1e-3);
         var config = new GiantSharp.Model.ModelConfig { NLayer = 3, NHead = 1, DModel = 64, DFf = 256, VocabSize = 50, SeqLen = 8 };
         Assert.Equal(OffloadAccounting.ResidentParameters(config) + 3 * OffloadAccounting.BlockParameters(config), f.Parameters);

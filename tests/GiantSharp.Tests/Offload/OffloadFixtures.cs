@@ -2,6 +2,7 @@ using GiantSharp.Model;
 using GiantSharp.Sharing;
 using GiantSharp.Training.Optim;
 using GiantSharp.Training.Steps;
+using GiantSharp.Tests.Data;
 using static TorchSharp.torch;
 
 namespace GiantSharp.Tests.Offload;
@@ -57,13 +58,6 @@ internal static class OffloadFixtures
         return worst;
     }
 
-    /// <summary>A fresh directory under the system temp folder, deleted by the returned handle.</summary>
-    public static TempDir Dir() => new();
-
-    public sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"giant-offload-test-{Guid.NewGuid():N}");
-        public string Sub(string name) => System.IO.Path.Combine(Path, name);
-        public void Dispose() { if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true); }
-    }
+    /// <summary>The path of <paramref name="name"/> inside <paramref name="dir"/> (not created).</summary>
+    public static string Sub(this TempDir dir, string name) => Path.Combine(dir.Path, name);
 }

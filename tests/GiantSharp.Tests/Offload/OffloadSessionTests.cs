@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using GiantSharp.Errors;
 using GiantSharp.Offload;
+using GiantSharp.Tests.Data;
 using GiantSharp.Training.Optim;
 using static GiantSharp.Tests.Offload.OffloadFixtures;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ public class OffloadSessionTests
     public void Attach_hollows_offloaded_blocks_and_detach_restores_them()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var model = NewModel();
         using var twin = NewModel();
         using var opt = Optimizer();
@@ -34,7 +35,7 @@ public class OffloadSessionTests
     public void A_resumed_offloaded_run_equals_an_uninterrupted_one()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var whole = NewModel();
         using var wholeOpt = Optimizer();
         var s1 = OffloadSession.Attach(whole, wholeOpt, Disk(dir.Sub("a")));
@@ -74,7 +75,7 @@ public class OffloadSessionTests
     public void Loading_a_store_saved_for_other_layers_is_refused()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var model = NewModel();
         using var opt = Optimizer();
         using (var s = OffloadSession.Attach(model, opt, Disk(dir.Sub("a")) with { Layers = LayerSelection.Last(2) }))
@@ -102,22 +103,22 @@ public class OffloadSessionTests
     public void Preflight_refuses_a_disk_tier_larger_than_the_free_space()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var model = NewModel();
         using var opt = Optimizer();
-        var noDisk = new MachineResources(long.MaxValue, DiskFreeBytes: 4096, DiskPath: dir.Path);
-        var e = Assert.Throws<ConfigException>(() => OffloadSession.Attach(model, opt, Disk(dir.Path), noDisk));
+        var offloadDir = dir.Sub("offload");
+        var noDisk = new MachineResources(long.MaxValue, DiskFreeBytes: 4096, DiskPath: offloadDir);
+        var e = Assert.Throws<ConfigException>(() => OffloadSession.Attach(model, opt, Disk(offloadDir), noDisk));
         Assert.Equal("offload.dir", e.Key);
-        Assert.Matches($@"the disk tier needs \d+\.\d\d KiB but {Regex.Escape(dir.Path)} has only 4\.00 KiB free", e.Message);
-        Assert.False(Directory.Exists(dir.Path));
+        Assert.Matches($@"the disk tier needs \d+\.\d\d KiB but {Regex.Escape(offloadDir)} has only 4\.00 KiB free", e.Message);
+        Assert.False(Directory.Exists(offloadDir));                            // refused before anything was written
     }
 
     [Fact]
     public void An_unwritable_directory_is_reported_and_leaves_the_model_whole()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
-        Directory.CreateDirectory(dir.Path);
+        using var dir = new TempDir();
         File.WriteAllText(dir.Sub("file"), "");
         using var model = NewModel();
         using var opt = Optimizer();
@@ -131,7 +132,7 @@ public class OffloadSessionTests
     public void A_store_file_lost_mid_run_fails_the_step_with_the_file_named()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var model = NewModel();
         using var opt = Optimizer();
         using var session = OffloadSession.Attach(model, opt, Disk(dir.Path));

@@ -1,4 +1,5 @@
 using GiantSharp.Offload;
+using GiantSharp.Tests.Data;
 using GiantSharp.Sharing;
 using GiantSharp.Training.Steps;
 using static GiantSharp.Tests.Offload.OffloadFixtures;
@@ -24,7 +25,7 @@ public class StoreDelinkerTests
     public void Delinking_into_a_store_equals_delinking_in_memory(OptimizerStateDelink mode)
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var reference = NewModel(SharingPlan.All);
         using var refOpt = Optimizer();
         Train(reference, refOpt, new ResidentTrainStep(), 0, PseudoSteps);
@@ -52,7 +53,7 @@ public class StoreDelinkerTests
     public void Training_after_delinking_into_a_disk_store_equals_resident_training()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var reference = NewModel(SharingPlan.All);
         using var refOpt = Optimizer();
         Train(reference, refOpt, new ResidentTrainStep(), 0, PseudoSteps);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GiantSharp.Errors;
 using GiantSharp.Offload;
+using GiantSharp.Tests.Data;
 using GiantSharp.Offload.Storage;
 using static GiantSharp.Tests.Offload.OffloadFixtures;
 using static TorchSharp.torch;
@@ -31,7 +32,7 @@ public class TensorStoreTests
     public void Groups_on_every_tier_round_trip_through_save_and_load()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         var metadata = new JsonObject { ["answer"] = 42 };
         using (var store = new TensorStore(CPU, dir.Sub("live")))
         {
@@ -62,7 +63,7 @@ public class TensorStoreTests
     public void Accumulate_adds_in_place_and_reports_squared_norms()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var store = new TensorStore(CPU, dir.Path);
         store.Allocate("g", Tier.Disk, Layout);
         var unit = Layout.Entries.Select(e => ones(e.Shape)).ToArray();
@@ -78,8 +79,7 @@ public class TensorStoreTests
     [Fact]
     public void An_unwritable_offload_directory_is_a_data_error_naming_it()
     {
-        using var dir = Dir();
-        Directory.CreateDirectory(dir.Path);
+        using var dir = new TempDir();
         var file = dir.Sub("a-file");
         File.WriteAllText(file, "not a directory");
         var bad = Path.Combine(file, "offload");
@@ -93,7 +93,7 @@ public class TensorStoreTests
     public void A_disk_file_vanishing_mid_run_is_a_data_error_naming_the_file()
     {
         using var scope = NewDisposeScope();
-        using var dir = Dir();
+        using var dir = new TempDir();
         using var store = new TensorStore(CPU, dir.Path);
         store.Allocate("g", Tier.Disk, Layout);
         File.Delete(store.PathOf("g")!);
@@ -114,7 +114,7 @@ public class TensorStoreTests
     [Fact]
     public void Loading_a_folder_without_a_store_names_the_folder()
     {
-        using var dir = Dir();
+        using var dir = new TempDir();
         var e = Assert.Throws<DataException>(() => TensorStore.Load(dir.Sub("nothing"), CPU, null));
         Assert.Equal(dir.Sub("nothing"), e.Path);
     }
