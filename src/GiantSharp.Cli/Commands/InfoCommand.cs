@@ -2,6 +2,8 @@ using System.CommandLine;
 using GiantSharp.Config;
 using GiantSharp.Data;
 using GiantSharp.Model;
+using GiantSharp.Offload;
+using GiantSharp.Sharing;
 using Spectre.Console;
 
 namespace GiantSharp.Cli.Commands;
@@ -61,8 +63,24 @@ internal static class InfoCommand
         AnsiConsole.Write(table);
         if (model.VocabSize == 0)
             AnsiConsole.MarkupLine("[yellow]vocab_size is 0 and no prepared corpus was found: embeddings are not counted (pass --vocab-size).[/]");
-        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        AnsiConsole.MarkupLine($"this machine: {Bytes(available)} of memory; the resident Real Giant's training state needs {Bytes(real.UniqueParameters * 16)} plus activations.");
+        var resources = MachineResources.Probe(run.Offload?.Dir);
+        AnsiConsole.MarkupLine($"this machine: {Bytes(resources.MemoryAvailableBytes)} of memory available, {Bytes(resources.DiskFreeBytes)} free disk; the resident Real Giant's training state needs {Bytes(real.UniqueParameters * 16)} plus activations.");
+        if (run.Offload is { } offload) PrintOffload(model, offload, resources);
+    }
+
+    private static void PrintOffload(ModelConfig model, OffloadConfig offload, MachineResources resources)
+    {
+        var fp = OffloadAccounting.Footprint(model, SharingPlan.None, offload);
+        var table = new Table().Title($"Real Giant with offload (params {offload.Params}, grads {offload.Grads}, optimizer {offload.Optimizer}, layers {Markup.Escape(offload.Layers.ToString())})")
+            .AddColumn("tier").AddColumn(new TableColumn("params").RightAligned()).AddColumn(new TableColumn("grads").RightAligned())
+            .AddColumn(new TableColumn("moments").RightAligned()).AddColumn(new TableColumn("staging").RightAligned()).AddColumn(new TableColumn("total").RightAligned());
+        foreach (var (name, t) in new[] { ("device", fp.Device), ("host", fp.Host), ("disk", fp.Disk) })
+            table.AddRow(name, Bytes(t.Params), Bytes(t.Grads), Bytes(t.Moments), Bytes(t.Staging), Bytes(t.Total));
+        AnsiConsole.Write(table);
+        var fit = OffloadAccounting.LargestFitting(model, SharingPlan.None, offload, resources);
+        AnsiConsole.MarkupLine(fit is null
+            ? "[yellow]no depth of this width fits this machine with this offload plan[/]"
+            : $"largest Real Giant of this width that fits this machine with this plan: n_layer {fit.NLayer}, {Count(fit.Parameters)} parameters");
     }
 
     private static string Count(long n) => n switch

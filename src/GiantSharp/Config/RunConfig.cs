@@ -33,6 +33,11 @@ public sealed record RunConfig
     public EvalConfig Eval { get; init; } = new();
     /// <summary>Checkpointing.</summary>
     public CheckpointConfig Checkpoint { get; init; } = new();
+    /// <summary>
+    /// Granular offloading of the Real Giant (issue 3): tiers and layers. Used by <c>giant info</c> (bytes per tier,
+    /// largest model that fits) and the offload engine; <c>giant train</c> does not stream layers yet and refuses it.
+    /// </summary>
+    public Offload.OffloadConfig? Offload { get; init; }
     /// <summary>Log a line and metrics every this many steps.</summary>
     public int LogEvery { get; init; } = 10;
 
@@ -60,6 +65,7 @@ public sealed record RunConfig
         Schedule.Validate();
         Eval.Validate();
         Checkpoint.Validate();
+        Offload?.Validate(Model.NLayer);
         if (LogEvery <= 0) throw new ConfigException("log_every", $"must be > 0, got {LogEvery}");
         return this;
     }

@@ -14,18 +14,10 @@ namespace GiantSharp.Offload;
 /// </summary>
 public static class OffloadAccounting
 {
-    /// <summary>Parameters of one decoder block: two LayerNorms, attention (c_attn, c_proj), and the FFN.</summary>
+    /// <summary>Parameters of one decoder block (exact for dense and MoE blocks; see <see cref="ModelSize.BlockParameters"/>).</summary>
     /// <param name="c">The model shape.</param>
-    /// <param name="isMoe">Whether the block's FFN is a mixture of experts: estimated as num_experts dense FFNs plus a (C, E) router.</param>
-    public static long BlockParameters(ModelConfig c, bool isMoe = false)
-    {
-        long d = c.DModel, f = c.DFf, bias = c.Bias ? 1 : 0;
-        long norms = 2 * (d + bias * d);
-        long attention = (d * 3 * d + bias * 3 * d) + (d * d + bias * d);
-        long ffn = (d * f + bias * f) + (f * d + bias * d);
-        if (isMoe && c.Moe is { } moe) ffn = moe.NumExperts * ffn + d * moe.NumExperts;
-        return norms + attention + ffn;
-    }
+    /// <param name="isMoe">Whether the block's FFN is a mixture of experts.</param>
+    public static long BlockParameters(ModelConfig c, bool isMoe = false) => ModelSize.BlockParameters(c, isMoe);
 
     /// <summary>Parameters outside the layer stack: token embedding (tied with the head), learned positions, final LayerNorm.</summary>
     public static long ResidentParameters(ModelConfig c) =>

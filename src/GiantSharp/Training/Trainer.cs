@@ -39,6 +39,8 @@ public sealed class Trainer : IDisposable
     public Trainer(RunConfig config, PreparedCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
         Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null)
     {
+        if (config.Offload is not null && stepFactory is null)
+            throw new ConfigException("offload", "giant train does not stream offloaded layers yet; remove 'offload' (giant info and the offload engine/benchmarks use it)");
         Config = ResolveVocab(config, corpus.Tokenizer);
         _corpus = corpus;
         Observers = new List<ITrainingObserver>(observers ?? []);
