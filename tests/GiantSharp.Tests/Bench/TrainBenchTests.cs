@@ -1,0 +1,77 @@
+using GiantSharp.Bench;
+using GiantSharp.Model;
+
+namespace GiantSharp.Tests.Bench;
+
+public class TrainBenchTests
+{
+    private static readonly ModelConfig Small = new() { NLayer = 2, NHead = 2, DModel = 8, DFf = 32, VocabSize = 10, SeqLen = 4 };
+
+    [Fact]
+    public void Flops_per_token_match_a_hand_count()
+    {
+        // Per layer: attention 8*24 + 24 + 8*8 + 8 = 288; MLP 8*32 + 32 + 32*8 + 8 = 552; two LayerNorms 2*(8 + 8) = 32.
+        // N = 2 * (288 + 552 + 32) + final LayerNorm 16 = 1760.
+        Assert.Equal(1760, TrainingFlops.NonEmbeddingParameters(Small));
+        // 6 N + 6 C V + 12 L C T = 10560 + 480 + 768.
+        Assert.Equal(11808.0, TrainingFlops.PerToken(Small));
+        // Without biases: attention 256, MLP 512, LayerNorms 16 per layer; N = 2 * 784 + 8.
+        Assert.Equal(1576, TrainingFlops.NonEmbeddingParameters(Small with { Bias = false }));
+    }
+
+    [Theory]
+    [InlineData(true, "learned")]
+    [InlineData(false, "rope")]
+    public void Non_embedding_count_equals_the_model_parameters_without_wte_and_wpe(bool bias, string positional)
+    {
+        var config = TinyModels.Config(positional: positional) with { Bias = bias };
+        using var model = TinyModels.Build(config);
+        var counted = model.named_parameters()
+            .Where(np => !np.name.StartsWith("wte.", StringComparison.Ordinal) && !np.name.StartsWith("wpe.", StringComparison.Ordinal))
+            .Sum(np => np.parameter.numel());
+        Assert.Equal(counted, TrainingFlops.NonEmbeddingParameters(config));
+    }
+
+    [Fact]
+    public void Gpt2_small_cpu_preset_resolves_by_name()
+    {
+        var preset = BenchPreset.Load("gpt2-small-cpu");
+        Assert.Equal(new ModelConfig { NLayer = 12, NHead = 12, DModel = 768, DFf = 3072, VocabSize = 50257, SeqLen = 256, Dropout = 0, Bias = true }, preset.Model);
+        Assert.Equal(8, preset.MicroBatch);
+        Assert.Equal(85_056_000, TrainingFlops.NonEmbeddingParameters(preset.Model)); // GPT-2 small's 124M less wte and wpe
+    }
+
+    [Fact]
+    public void Bad_presets_name_the_file_or_key()
+    {
+        Assert.Contains("no-such-preset", Assert.Throws<Errors.DataException>(() => BenchPreset.Load("no-such-preset")).Message);
+        using var dir = new TempDir();
+        var path = dir.Write("bad.json", """{ "model": { "n_layer": 2, "n_head": 3, "d_model": 8, "vocab_size": 10 }, "micro_batch": 1 }""");
+        Assert.Equal("model.d_model", Assert.Throws<Errors.ConfigException>(() => BenchPreset.Load(path)).Key);
+        path = dir.Write("batch.json", """{ "model": { "n_layer": 2, "n_head": 2, "d_model": 8, "vocab_size": 10 }, "micro_batch": 0 }""");
+        Assert.Equal("micro_batch", Assert.Throws<Errors.ConfigException>(() => BenchPreset.Load(path)).Key);
+        path = dir.Write("nomodel.json", """{ "micro_batch": 1 }""");
+        Assert.Throws<Errors.DataException>(() => BenchPreset.Load(path));
+    }
+
+    [Fact]
+    public void Bench_runs_end_to_end_on_a_tiny_preset()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("tiny.json", """{ "model": { "n_layer": 2, "n_head": 2, "d_model": 32, "d_ff": 64, "vocab_size": 50, "seq_len": 16 }, "micro_batch": 2 }""");
+        var options = new TrainBenchOptions { Steps = 1, Warmup = 0, PeakSizes = [64], PeakRepeats = 1 };
+        var report = TrainBench.Run(BenchPreset.Load(path), [BenchPrecision.Fp32, BenchPrecision.Bf16], options);
+
+        Assert.Equal([BenchPrecision.Fp32, BenchPrecision.Bf16], report.Results.Select(r => r.Precision));
+        foreach (var r in report.Results)
+        {
+            Assert.Equal(32, r.TokensPerStep);
+            foreach (var value in new[] { r.StepSeconds, r.TokensPerSecond, r.ModelFlopsPerSecond, r.PeakFlopsPerSecond, r.Mfu, r.Loss })
+                Assert.True(double.IsFinite(value) && value > 0, $"{r.Precision}: {value}");
+            Assert.InRange(r.Loss, 3.0, 5.0); // about ln 50 = 3.9 on random tokens
+        }
+        var markdown = report.ToMarkdown("giant bench train --preset tiny.json");
+        Assert.Contains("| fp32 |", markdown);
+        Assert.Contains("| bf16 |", markdown);
+    }
+}
