@@ -16,7 +16,7 @@ internal static class BenchTrainCommand
         var preset = new Option<string>("--preset") { Description = "preset name (configs/NAME.json) or path to a preset file", DefaultValueFactory = _ => "gpt2-small-cpu" };
         var steps = new Option<int>("--steps") { Description = "timed optimizer steps per precision", DefaultValueFactory = _ => 3 };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps before them", DefaultValueFactory = _ => 1 };
-        var dtype = new Option<string>("--dtype") { Description = "precision(s) to train in", DefaultValueFactory = _ => "both" };
+        var dtype = new Option<string>("--dtype") { Description = "precision(s) to train in (bf16 is slow on CPUs without bf16 GEMM kernels: no AVX512-BF16/AMX)", DefaultValueFactory = _ => "fp32" };
         dtype.AcceptOnlyFromAmong("fp32", "bf16", "both");
         var threads = BenchCommand.ThreadsOption();
         var output = BenchCommand.OutOption();
@@ -38,7 +38,9 @@ internal static class BenchTrainCommand
             var loaded = BenchPreset.Load(r.GetValue(preset)!);
             var report = TrainBench.Run(loaded, precisions, options, new Progress<string>(line => AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]")));
             AnsiConsole.Write(Table(report));
-            BenchCommand.WriteSection(r.GetValue(output)!, TrainBenchReport.SectionTitle, report.ToMarkdown(BenchCommand.CommandLine(r)));
+            var outPath = r.GetValue(output)!;
+            var previous = File.Exists(outPath) ? BenchmarkDocument.ReadSection(File.ReadAllText(outPath), TrainBenchReport.SectionTitle) : null;
+            BenchCommand.WriteSection(outPath, TrainBenchReport.SectionTitle, report.ToMarkdown(BenchCommand.CommandLine(r), previous));
             return 0;
         });
         return command;

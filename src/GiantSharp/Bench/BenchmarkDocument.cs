@@ -48,5 +48,34 @@ public static class BenchmarkDocument
         return string.Join('\n', lines) + "\n";
     }
 
+    /// <summary>The body of section <c>## {title}</c> of <paramref name="document"/> (without its heading, trimmed), or null when there is none.</summary>
+    public static string? ReadSection(string document, string title)
+    {
+        var lines = document.Replace("\r\n", "\n").Split('\n').ToList();
+        int start = lines.FindIndex(l => l.TrimEnd() == $"## {title}");
+        if (start < 0) return null;
+        int end = lines.FindIndex(start + 1, IsTopHeading);
+        if (end < 0) end = lines.Count;
+        return string.Join('\n', lines.Skip(start + 1).Take(end - start - 1)).Trim('\n');
+    }
+
+    /// <summary>
+    /// The <c>### </c> subsections of a section body, in order: each title (without <c>### </c>) and its text
+    /// from the heading line to the next subsection (heading included, trimmed).
+    /// </summary>
+    public static IReadOnlyList<(string Title, string Text)> Subsections(string sectionBody)
+    {
+        var result = new List<(string, string)>();
+        var lines = sectionBody.Replace("\r\n", "\n").Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].StartsWith("### ", StringComparison.Ordinal)) continue;
+            int end = Array.FindIndex(lines, i + 1, l => l.StartsWith("### ", StringComparison.Ordinal));
+            if (end < 0) end = lines.Length;
+            result.Add((lines[i][4..].Trim(), string.Join('\n', lines[i..end]).Trim('\n')));
+        }
+        return result;
+    }
+
     private static bool IsTopHeading(string line) => line.StartsWith("# ", StringComparison.Ordinal) || line.StartsWith("## ", StringComparison.Ordinal);
 }

@@ -30,4 +30,15 @@ public class BenchmarkDocumentTests
         BenchmarkDocument.WriteSection(path, "A", "a");
         Assert.Equal("# Benchmarks\n\n## A\n\na\n", File.ReadAllText(path));
     }
+
+    [Fact]
+    public void Sections_and_subsections_read_back()
+    {
+        var text = BenchmarkDocument.ReplaceSection(Doc, "A", "intro\n\n### x\n\nx1\n\n### y\ny1");
+        var body = BenchmarkDocument.ReadSection(text, "A")!;
+        Assert.Equal("intro\n\n### x\n\nx1\n\n### y\ny1", body);
+        Assert.Equal([("x", "### x\n\nx1"), ("y", "### y\ny1")], BenchmarkDocument.Subsections(body));
+        Assert.Null(BenchmarkDocument.ReadSection(text, "Z"));
+        Assert.Equal("keep b", BenchmarkDocument.ReadSection(text, "B"));
+    }
 }

@@ -74,4 +74,21 @@ public class TrainBenchTests
         Assert.Contains("| fp32 |", markdown);
         Assert.Contains("| bf16 |", markdown);
     }
+
+    [Fact]
+    public void A_run_of_one_precision_keeps_the_recorded_subsection_of_the_other()
+    {
+        var preset = new BenchPreset { Model = Small, MicroBatch = 2 };
+        var machine = new MachineInfo(2, "test cpu", 2);
+        TrainBenchReport Report(BenchPrecision p, double seconds) =>
+            new(machine, DateTimeOffset.UnixEpoch, preset, new TrainBenchOptions(), [new TrainBenchResult(p, 8, seconds, 1e8, 1e9, 2.3)]);
+
+        var bf16Only = Report(BenchPrecision.Bf16, 4.0).ToMarkdown("giant bench train --dtype bf16");
+        var both = Report(BenchPrecision.Fp32, 2.0).ToMarkdown("giant bench train --dtype fp32", bf16Only);
+        var sections = BenchmarkDocument.Subsections(both);
+        Assert.Equal(["fp32", "bf16"], sections.Select(s => s.Title));
+        Assert.Contains("giant bench train --dtype fp32", sections[0].Text);
+        Assert.Contains("| fp32 | 1.0 | 2.00 | 4 | 0.4 | 0.400 | 2.300 |", sections[0].Text);
+        Assert.Equal(BenchmarkDocument.Subsections(bf16Only).Single(), sections[1]);
+    }
 }
