@@ -51,11 +51,11 @@ internal static class BenchTrainCommand
         var inv = CultureInfo.InvariantCulture;
         var table = new Table().Title($"giant bench train: {report.Machine}");
         table.AddColumn("precision");
-        foreach (var header in new[] { "matmul peak GFLOP/s", "step s", "tokens/s", "model GFLOP/s", "MFU", "loss" })
+        foreach (var header in new[] { "matmul peak GFLOP/s", "step s", "tokens/s", "model GFLOP/s", "MFU", "loss", "others' CPU" })
             table.AddColumn(new TableColumn(header).RightAligned());
         foreach (var x in report.Results)
             table.AddRow(TrainBenchReport.Name(x.Precision), (x.PeakFlopsPerSecond / 1e9).ToString("F1", inv), x.StepSeconds.ToString("F2", inv),
-                x.TokensPerSecond.ToString("F0", inv), (x.ModelFlopsPerSecond / 1e9).ToString("F1", inv), x.Mfu.ToString("F3", inv), x.Loss.ToString("F3", inv));
+                x.TokensPerSecond.ToString("F0", inv), (x.ModelFlopsPerSecond / 1e9).ToString("F1", inv), x.Mfu.ToString("F3", inv), x.Loss.ToString("F3", inv), TrainBenchReport.Percent(x.OthersCpuShare));
         table.Caption($"FLOPs/token {TrainingFlops.PerToken(report.Preset.Model) / 1e6:F1} M (6N + 6CV + 12LCT, N = {TrainingFlops.NonEmbeddingParameters(report.Preset.Model):N0} non-embedding)");
         return table;
     }

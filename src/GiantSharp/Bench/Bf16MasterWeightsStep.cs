@@ -18,6 +18,7 @@ namespace GiantSharp.Bench;
 /// </summary>
 public sealed class Bf16MasterWeightsStep : ITrainStep
 {
+    private readonly GptModel _master;
     private readonly GptModel _compute;
     private readonly List<(Parameter Master, Parameter Compute)> _pairs;
 
@@ -27,6 +28,7 @@ public sealed class Bf16MasterWeightsStep : ITrainStep
     {
         if (master.parameters().Any(p => p.dtype != ScalarType.Float32))
             throw new ArgumentException("the master model must be float32", nameof(master));
+        _master = master;
         _compute = new GptModel(master.Config, master.Layers.LayerToBlock);
         _compute.to(ScalarType.BFloat16);
         _compute.train(master.training);
@@ -35,8 +37,10 @@ public sealed class Bf16MasterWeightsStep : ITrainStep
     }
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="model"/> is not the master this step was built for.</exception>
     public StepResult Step(GptModel model, AdamW optimizer, IReadOnlyList<MicroBatch> microBatches, double lr, double gradClip)
     {
+        if (!ReferenceEquals(model, _master)) throw new ArgumentException("not the master model this step was built for", nameof(model));
         using var scope = NewDisposeScope();
         using (no_grad())
             foreach (var (master, compute) in _pairs) compute.copy_(master);               // fp32 -> bf16

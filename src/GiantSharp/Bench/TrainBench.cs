@@ -63,14 +63,16 @@ public static class TrainBench
             step.Step(model, optimizer, batches, options.LearningRate, options.GradClip);
         var seconds = new double[options.Steps];
         double loss = double.NaN;
+        var start = CpuUsage.Now();
         for (int i = 0; i < options.Steps; i++)
         {
             var sw = Stopwatch.StartNew();
             loss = step.Step(model, optimizer, batches, options.LearningRate, options.GradClip).Loss;
             seconds[i] = sw.Elapsed.TotalSeconds;
         }
+        var othersShare = CpuUsage.Now().OthersShareSince(start, Environment.ProcessorCount);
         var tokensPerStep = options.MicroBatches * preset.TokensPerMicroBatch;
-        return new TrainBenchResult(precision, tokensPerStep, Median(seconds), flopsPerToken, peakFlopsPerSecond, loss);
+        return new TrainBenchResult(precision, tokensPerStep, Median(seconds), flopsPerToken, peakFlopsPerSecond, loss, othersShare);
     }
 
     /// <summary>The element type whose matmul peak a precision is measured against.</summary>

@@ -36,7 +36,9 @@ public sealed record TrainBenchReport(MachineInfo Machine, DateTimeOffset Date, 
         sb.AppendLine("parameters (all blocks and the final LayerNorm; not wte, not wpe), 6 C V the tied LM head's matmul and 12 L C T");
         sb.AppendLine("attention: nanoGPT's estimate_mfu, whose N keeps the tied wte. MFU = model FLOP/s / the matmul peak of the same");
         sb.AppendLine("precision, measured just before in the same process: the best square matmul (layouts a b, a bᵀ, aᵀ b;");
-        sb.AppendLine(Inv, $"n = {string.Join(", ", Options.PeakSizes)}; best of {Options.PeakRepeats} runs after a warm-up).");
+        sb.AppendLine(Inv, $"n = {string.Join(", ", Options.PeakSizes)}; best of {Options.PeakRepeats} runs after a warm-up). \"CPU used by others\" is the share of");
+        sb.AppendLine("all cores' time that other processes took during the timed steps (from /proc/stat): well above zero, the machine");
+        sb.AppendLine("was shared and the step time overstates what it can do.");
         var previous = previousSection is null ? [] : BenchmarkDocument.Subsections(previousSection);
         foreach (var precision in Enum.GetValues<BenchPrecision>())
         {
@@ -58,19 +60,23 @@ public sealed record TrainBenchReport(MachineInfo Machine, DateTimeOffset Date, 
         sb.AppendLine();
         sb.AppendLine(Inv, $"    {command}");
         sb.AppendLine();
-        sb.AppendLine("| precision | matmul peak (GFLOP/s) | step (s) | tokens/s | model GFLOP/s | MFU | loss |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        sb.AppendLine(Inv, $"| {Name(r.Precision)} | {r.PeakFlopsPerSecond / 1e9:F1} | {r.StepSeconds:F2} | {r.TokensPerSecond:F0} | {r.ModelFlopsPerSecond / 1e9:F1} | {r.Mfu:F3} | {r.Loss:F3} |");
+        sb.AppendLine("| precision | matmul peak (GFLOP/s) | step (s) | tokens/s | model GFLOP/s | MFU | loss | CPU used by others |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine(Inv, $"| {Name(r.Precision)} | {r.PeakFlopsPerSecond / 1e9:F1} | {r.StepSeconds:F2} | {r.TokensPerSecond:F0} | {r.ModelFlopsPerSecond / 1e9:F1} | {r.Mfu:F3} | {r.Loss:F3} | {Percent(r.OthersCpuShare)} |");
         if (r.Precision == BenchPrecision.Bf16)
         {
             sb.AppendLine();
             sb.AppendLine("TorchSharp has no autocast, so the bench keeps a bfloat16 copy of the model and, each step, copies the fp32");
             sb.AppendLine("master weights into it, runs forward and backward wholly in bf16 (LayerNorm, softmax and cross-entropy too;");
             sb.AppendLine("libtorch's bf16 kernels accumulate in fp32), casts the gradients to fp32 onto the master, and clips and steps");
-            sb.AppendLine("AdamW in fp32. The step time includes those copies and the fp32 optimizer.");
+            sb.AppendLine("AdamW in fp32. The step time includes those copies and the fp32 optimizer. On a CPU without bf16 GEMM");
+            sb.AppendLine("kernels (AVX512-BF16 or AMX) libtorch's bf16 matmuls fall back to scalar loops, as the peak above shows.");
         }
         return sb.ToString();
     }
+
+    /// <summary>A share in [0, 1] as a whole percentage, or "n/a" when unknown.</summary>
+    public static string Percent(double share) => double.IsNaN(share) ? "n/a" : (share * 100).ToString("F0", Inv) + "%";
 
     /// <summary>The short name of a precision as the CLI spells it: fp32, bf16.</summary>
     public static string Name(BenchPrecision precision) => precision.ToString().ToLowerInvariant();

@@ -7,7 +7,9 @@ namespace GiantSharp.Bench;
 /// <param name="FlopsPerToken">Model FLOPs per trained token (<see cref="TrainingFlops.PerToken"/>).</param>
 /// <param name="PeakFlopsPerSecond">The measured matmul peak of this precision, in FLOP/s.</param>
 /// <param name="Loss">Cross-entropy of the last timed step, in nats per token (a sanity check: about ln V on random tokens).</param>
-public sealed record TrainBenchResult(BenchPrecision Precision, long TokensPerStep, double StepSeconds, double FlopsPerToken, double PeakFlopsPerSecond, double Loss)
+/// <param name="OthersCpuShare">Share of the machine's CPU time that other processes used during the timed steps, in [0, 1]
+/// (<see cref="CpuUsage"/>; NaN where unknown). Above a few percent the figures understate the machine.</param>
+public sealed record TrainBenchResult(BenchPrecision Precision, long TokensPerStep, double StepSeconds, double FlopsPerToken, double PeakFlopsPerSecond, double Loss, double OthersCpuShare = double.NaN)
 {
     /// <summary>Trained tokens per second.</summary>
     public double TokensPerSecond => TokensPerStep / StepSeconds;

@@ -69,6 +69,7 @@ public class TrainBenchTests
             foreach (var value in new[] { r.StepSeconds, r.TokensPerSecond, r.ModelFlopsPerSecond, r.PeakFlopsPerSecond, r.Mfu, r.Loss })
                 Assert.True(double.IsFinite(value) && value > 0, $"{r.Precision}: {value}");
             Assert.InRange(r.Loss, 3.0, 5.0); // about ln 50 = 3.9 on random tokens
+            Assert.InRange(r.OthersCpuShare, 0.0, 1.0);
         }
         var markdown = report.ToMarkdown("giant bench train --preset tiny.json");
         Assert.Contains("| fp32 |", markdown);
@@ -88,7 +89,29 @@ public class TrainBenchTests
         var sections = BenchmarkDocument.Subsections(both);
         Assert.Equal(["fp32", "bf16"], sections.Select(s => s.Title));
         Assert.Contains("giant bench train --dtype fp32", sections[0].Text);
-        Assert.Contains("| fp32 | 1.0 | 2.00 | 4 | 0.4 | 0.400 | 2.300 |", sections[0].Text);
+        Assert.Contains("| fp32 | 1.0 | 2.00 | 4 | 0.4 | 0.400 | 2.300 | n/a |", sections[0].Text);
         Assert.Equal(BenchmarkDocument.Subsections(bf16Only).Single(), sections[1]);
+    }
+
+    [Fact]
+    public void Bf16_step_trains_the_fp32_master_close_to_fp32()
+    {
+        var config = TinyModels.Config(nLayer: 2);
+        var idx = TinyModels.Tokens(config, seed: 5);
+        var batch = new[] { new Training.Steps.MicroBatch(idx, idx.roll(-1, 1)) };
+        double Loss(bool bf16)
+        {
+            using var model = TinyModels.Build(config, seed: 9);
+            model.train();
+            using var optimizer = new Training.Optim.AdamW(new Training.Optim.AdamWOptions());
+            using Training.Steps.ITrainStep step = bf16 ? new Bf16MasterWeightsStep(model) : new Training.Steps.ResidentTrainStep();
+            var before = model.Head(model.Embed(idx)).sum().item<float>();
+            step.Step(model, optimizer, batch, 1e-2, 1.0);
+            var second = step.Step(model, optimizer, batch, 1e-2, 1.0).Loss;
+            Assert.All(model.parameters(), p => Assert.Equal(TorchSharp.torch.ScalarType.Float32, p.dtype));
+            Assert.NotEqual(before, model.Head(model.Embed(idx)).sum().item<float>());
+            return second;
+        }
+        Assert.InRange(Loss(bf16: true) - Loss(bf16: false), -0.05, 0.05);
     }
 }
