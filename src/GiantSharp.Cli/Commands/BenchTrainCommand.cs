@@ -36,7 +36,7 @@ internal static class BenchTrainCommand
                 _ => [BenchPrecision.Fp32, BenchPrecision.Bf16],
             };
             var loaded = BenchPreset.Load(r.GetValue(preset)!);
-            var report = TrainBench.Run(loaded, precisions, options, new Progress<string>(line => AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]")));
+            var report = TrainBench.Run(loaded, precisions, options, line => AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]"));
             AnsiConsole.Write(Table(report));
             var outPath = r.GetValue(output)!;
             var previous = File.Exists(outPath) ? BenchmarkDocument.ReadSection(File.ReadAllText(outPath), TrainBenchReport.SectionTitle) : null;

@@ -19,23 +19,23 @@ public static class TrainBench
     /// <param name="preset">Model shape and micro-batch size.</param>
     /// <param name="precisions">Precisions to measure, in order.</param>
     /// <param name="options">Steps, warm-up, seed, peak probe.</param>
-    /// <param name="progress">Receives a line as each phase starts (optional).</param>
+    /// <param name="progress">Called with a line as each phase starts, on the calling thread (optional).</param>
     /// <exception cref="ArgumentException">No precision, or a model with MoE layers.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public static TrainBenchReport Run(BenchPreset preset, IReadOnlyList<BenchPrecision> precisions, TrainBenchOptions options, IProgress<string>? progress = null)
+    public static TrainBenchReport Run(BenchPreset preset, IReadOnlyList<BenchPrecision> precisions, TrainBenchOptions options, Action<string>? progress = null)
     {
         options.Validate();
         if (precisions.Count == 0) throw new ArgumentException("needs at least one precision", nameof(precisions));
         var peaks = new Dictionary<BenchPrecision, double>();
         foreach (var p in precisions.Distinct())
         {
-            progress?.Report($"matmul peak, {TrainBenchReport.Name(p)}");
+            progress?.Invoke($"matmul peak, {TrainBenchReport.Name(p)}");
             peaks[p] = MatmulPeak.Measure(ElementType(p), options.PeakSizes, options.PeakRepeats);
         }
         var results = new List<TrainBenchResult>();
         foreach (var p in precisions)
         {
-            progress?.Report($"training, {TrainBenchReport.Name(p)}: {options.Warmup} warm-up + {options.Steps} timed step(s)");
+            progress?.Invoke($"training, {TrainBenchReport.Name(p)}: {options.Warmup} warm-up + {options.Steps} timed step(s)");
             results.Add(Train(preset, p, peaks[p], options));
         }
         return new TrainBenchReport(MachineInfo.Current(), DateTimeOffset.Now, preset, options, results);
