@@ -11,8 +11,8 @@ public sealed record TrainBenchOptions
     public int MicroBatches { get; init; } = 1;
     /// <summary>Seed of the model initialisation and of the random tokens.</summary>
     public long Seed { get; init; } = 1337;
-    /// <summary>Constant learning rate of the AdamW steps.</summary>
-    public double LearningRate { get; init; } = 6e-4;
+    /// <summary>Constant learning rate of the AdamW steps (low enough that the repeated batch's loss falls without a warm-up).</summary>
+    public double LearningRate { get; init; } = 1e-4;
     /// <summary>Global gradient-norm clip (as in training, so its cost is measured); 0 disables it.</summary>
     public double GradClip { get; init; } = 1.0;
     /// <summary>Square matmul sizes n probed for the peak.</summary>

@@ -30,7 +30,8 @@ public sealed record TrainBenchReport(MachineInfo Machine, DateTimeOffset Date, 
         var sb = new StringBuilder();
         sb.AppendLine(Inv, $"Model: n_layer {m.NLayer}, n_head {m.NHead}, d_model {m.DModel}, d_ff {m.DFf}, vocab {m.VocabSize}, seq_len {m.SeqLen}, dropout {m.Dropout}, bias {m.Bias.ToString().ToLowerInvariant()}, positions {m.Positional};");
         sb.AppendLine(Inv, $"{Options.MicroBatches} micro-batch(es) of {Preset.MicroBatch} sequences per step ({Preset.TokensPerMicroBatch * Options.MicroBatches} tokens) of random tokens; the engine's");
-        sb.AppendLine(Inv, $"ResidentTrainStep (cross-entropy, global-norm clip {Options.GradClip}, AdamW). Step time is the median of the timed steps.");
+        sb.AppendLine(Inv, $"ResidentTrainStep (cross-entropy, global-norm clip {Options.GradClip}, AdamW at lr {Options.LearningRate}). Step time is the median of the");
+        sb.AppendLine(Inv, $"timed steps; loss is the last one's, in nats per token (chance: ln V = {Math.Log(m.VocabSize):F2}; the one batch is repeated, so it falls).");
         sb.AppendLine();
         sb.AppendLine(Inv, $"FLOPs per token = 6 N + 6 C V + 12 L C T = {TrainingFlops.PerToken(m) / 1e6:F1} M, with N = {TrainingFlops.NonEmbeddingParameters(m):N0} non-embedding");
         sb.AppendLine("parameters (all blocks and the final LayerNorm; not wte, not wpe), 6 C V the tied LM head's matmul and 12 L C T");
