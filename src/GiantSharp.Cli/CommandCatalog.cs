@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return EvalCommand.Create();
         yield return GenerateCommand.Create();
         yield return DemoCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
