@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace GiantSharp.Tests.Training;
 
+[Collection(GlobalRngCollection.Name)]
 public class TrainerTests
 {
     [Fact]
