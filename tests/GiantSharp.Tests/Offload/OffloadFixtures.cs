@@ -13,9 +13,9 @@ internal static class OffloadFixtures
     public const double Lr = 3e-3;
     public const double Clip = 0.5;   // below the tiny model's gradient norm (~1.5-3): clipping is active
 
-    public static GptModel NewModel(SharingPlan? plan = null, int nLayer = 4, double dropout = 0)
+    public static GptModel NewModel(SharingPlan? plan = null, int nLayer = 4, double dropout = 0, MoeConfig? moe = null)
     {
-        var model = TinyModels.Build(TinyModels.Config(nLayer) with { Dropout = dropout }, plan);
+        var model = TinyModels.Build(TinyModels.Config(nLayer) with { Dropout = dropout, Moe = moe }, plan);
         model.train();
         return model;
     }
