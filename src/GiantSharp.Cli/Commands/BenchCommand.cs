@@ -24,12 +24,8 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>--threads: libtorch intra-op threads (torch.set_num_threads); default all logical cores.</summary>
-    public static Option<int> ThreadsOption() => new("--threads")
-    {
-        Description = "libtorch intra-op threads (torch.set_num_threads)",
-        DefaultValueFactory = _ => Environment.ProcessorCount,
-    };
+    /// <summary>--threads (shared with every command).</summary>
+    public static Option<int> ThreadsOption() => CommonOptions.Threads();
 
     /// <summary>--out: the Markdown file whose section the benchmark replaces; empty to write nothing.</summary>
     public static Option<string> OutOption() => new("--out")
@@ -38,13 +34,9 @@ internal static class BenchCommand
         DefaultValueFactory = _ => "docs/benchmarks.md",
     };
 
-    /// <summary>Sets libtorch's thread count.</summary>
+    /// <summary>Sets libtorch's thread count (see <see cref="CommonOptions.Apply"/>).</summary>
     /// <exception cref="Errors.ConfigException"><paramref name="threads"/> &lt; 1.</exception>
-    public static void SetThreads(int threads)
-    {
-        if (threads < 1) throw new Errors.ConfigException("--threads", $"must be >= 1, got {threads}");
-        TorchSharp.torch.set_num_threads(threads);
-    }
+    public static void SetThreads(int threads) => CommonOptions.Apply(threads, "cpu");
 
     /// <summary>The command line as typed, for the record: <c>giant bench ...</c>.</summary>
     public static string CommandLine(ParseResult result)

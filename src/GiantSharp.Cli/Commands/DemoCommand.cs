@@ -26,7 +26,7 @@ internal static class DemoCommand
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
             var presetName = r.GetValue(preset)!;
-            var path = Presets.Resolve(presetName);
+            var path = ConfigLoader.Resolve(presetName);
             var baseRun = ConfigLoader.Load(path, r.GetValue(set));
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
             Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path, r.GetValue(prompt)!);

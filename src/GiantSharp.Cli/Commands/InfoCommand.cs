@@ -26,7 +26,7 @@ internal static class InfoCommand
         var command = new Command("info", "Parameter counts, FLOPs per token and training-state memory of a config, pseudo and real.") { config, set, vocab };
         command.SetAction((ParseResult r) =>
         {
-            var run = ConfigLoader.Load(Presets.Resolve(r.GetValue(config)!), r.GetValue(set));
+            var run = ConfigLoader.Load(ConfigLoader.Resolve(r.GetValue(config)!), r.GetValue(set));
             var model = run.Model with { VocabSize = ResolveVocab(run, r.GetValue(vocab)) };
             Print(run, model);
             return 0;

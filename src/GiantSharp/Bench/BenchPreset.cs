@@ -38,15 +38,7 @@ public sealed record BenchPreset
 
     /// <summary>The file <paramref name="nameOrPath"/> stands for (see <see cref="Load"/>).</summary>
     /// <exception cref="DataException">Neither a file nor a preset of that name exists.</exception>
-    public static string Resolve(string nameOrPath)
-    {
-        if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
-        var candidates = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
-            .Select(dir => Path.Combine(dir, "configs", nameOrPath + ".json"))
-            .ToList();
-        return candidates.FirstOrDefault(File.Exists)
-            ?? throw new DataException(nameOrPath, $"no such file or preset (looked for {string.Join(", ", candidates)})");
-    }
+    public static string Resolve(string nameOrPath) => Config.ConfigLoader.Resolve(nameOrPath);
 
     /// <summary>Reads and validates the preset file at <paramref name="path"/>.</summary>
     /// <exception cref="DataException">The file is unreadable, not JSON, or has no <c>model</c> object.</exception>

@@ -52,6 +52,21 @@ public static class ConfigLoader
         }
     }
 
+    /// <summary>
+    /// The file <paramref name="nameOrPath"/> stands for: an existing path, or a preset name (with or without
+    /// <c>.json</c>) looked up as <c>configs/NAME.json</c> under the current folder, then under the app's folder.
+    /// </summary>
+    /// <exception cref="DataException">Neither a file nor a preset of that name exists.</exception>
+    public static string Resolve(string nameOrPath)
+    {
+        if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
+        var file = nameOrPath.EndsWith(".json", StringComparison.Ordinal) ? nameOrPath : nameOrPath + ".json";
+        var candidates = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
+            .Select(dir => Path.Combine(dir, "configs", file)).ToList();
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new DataException(nameOrPath, $"no such file or preset (looked for {string.Join(", ", candidates)})");
+    }
+
     /// <summary>Serialises a config to JSON (snake_case), e.g. to store it in a checkpoint.</summary>
     public static string ToJson(RunConfig config) => JsonSerializer.Serialize(config, JsonOptions);
 
