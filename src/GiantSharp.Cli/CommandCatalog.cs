@@ -8,7 +8,13 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return InfoCommand.Create();
         yield return PrepareCommand.Create();
+        yield return TrainCommand.Create();
+        yield return DelinkCommand.Create();
+        yield return EvalCommand.Create();
+        yield return GenerateCommand.Create();
+        yield return DemoCommand.Create();
         yield return BenchCommand.Create();
     }
 }

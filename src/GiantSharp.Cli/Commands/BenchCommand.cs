@@ -13,6 +13,8 @@ internal static class BenchCommand
     private static IEnumerable<Command> Subcommands()
     {
         yield return BenchTrainCommand.Create();
+        yield return BenchMoeCommand.Create();
+        yield return BenchOffloadCommand.Create();
     }
 
     public static Command Create()

@@ -1,11 +1,12 @@
+using GiantSharp.Model.Moe;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GiantSharp.Model;
 
-/// <summary>Creates the FFN of an MoE layer. The MoE module lives in <c>Model/Moe</c> (issue 4).</summary>
+/// <summary>Creates the FFN of a block: dense, or a mixture of experts (<see cref="MoeFeedForward"/>) in MoE layers.</summary>
 internal static class FeedForwardFactory
 {
-    public static nn.Module<Tensor, Tensor> CreateMoe(ModelConfig config) =>
-        throw new Errors.ConfigException("model.moe", "mixture-of-experts layers are not available in this build");
+    /// <exception cref="Errors.ConfigException">The config has no valid <c>moe</c> section.</exception>
+    public static nn.Module<Tensor, Tensor> CreateMoe(ModelConfig config) => new MoeFeedForward(config);
 }

@@ -98,13 +98,13 @@ public class TrainBenchTests
     {
         var config = TinyModels.Config(nLayer: 2);
         var idx = TinyModels.Tokens(config, seed: 5);
-        var batch = new[] { new Training.Steps.MicroBatch(idx, idx.roll(-1, 1)) };
+        var batch = new[] { new global::GiantSharp.Training.Steps.MicroBatch(idx, idx.roll(-1, 1)) };
         double Loss(bool bf16)
         {
             using var model = TinyModels.Build(config, seed: 9);
             model.train();
-            using var optimizer = new Training.Optim.AdamW(new Training.Optim.AdamWOptions());
-            using Training.Steps.ITrainStep step = bf16 ? new Bf16MasterWeightsStep(model) : new Training.Steps.ResidentTrainStep();
+            using var optimizer = new global::GiantSharp.Training.Optim.AdamW(new global::GiantSharp.Training.Optim.AdamWOptions());
+            using global::GiantSharp.Training.Steps.ITrainStep step = bf16 ? new Bf16MasterWeightsStep(model) : new global::GiantSharp.Training.Steps.ResidentTrainStep();
             var before = model.Head(model.Embed(idx)).sum().item<float>();
             step.Step(model, optimizer, batch, 1e-2, 1.0);
             var second = step.Step(model, optimizer, batch, 1e-2, 1.0).Loss;

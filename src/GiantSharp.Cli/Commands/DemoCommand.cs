@@ -1,0 +1,91 @@
+using System.CommandLine;
+using GiantSharp.Config;
+using GiantSharp.Experiments;
+using GiantSharp.Sharing;
+using Spectre.Console;
+
+namespace GiantSharp.Cli.Commands;
+
+/// <summary>
+/// <c>giant demo</c>: the main job. On a real corpus, (a) Pseudo Giant -> delink -> Real Giant against
+/// (b) the same Real Giant from scratch (same steps, batches, tokens, LR schedule); prints the table,
+/// writes curves.csv, curves.png and summary.md, and a sample from each final model.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "Demo preset: demo-tang (Tang/Song poems, default) or demo-english (fortunes), or a config path.", DefaultValueFactory = _ => "demo-tang" };
+        var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
+        var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
+        var set = CommonOptions.Set();
+        var threads = CommonOptions.Threads();
+        var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.") { preset, output, modes, prompt, set, threads };
+        command.SetAction((ParseResult r) =>
+        {
+            CommonOptions.Apply(r.GetValue(threads), "cpu");
+            var presetName = r.GetValue(preset)!;
+            var path = Presets.Resolve(presetName);
+            var baseRun = ConfigLoader.Load(path, r.GetValue(set));
+            var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
+            Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path, r.GetValue(prompt)!);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Run(RunConfig baseRun, string outDir, IReadOnlyList<OptimizerStateDelink> extraModes, string presetPath, string samplePrompt)
+    {
+        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        Directory.CreateDirectory(outDir);
+        var runs = new List<(RunConfig Config, EvalCurve Curve)>();
+        var a = baseRun with { Name = "pseudo-to-real", OutDir = Path.Combine(outDir, "pseudo-to-real") };
+        runs.Add((a, new EvalCurve($"pseudo-to-real ({a.Delink.OptimizerState.ToString().ToLowerInvariant()})")));
+        foreach (var m in extraModes)
+        {
+            var name = $"pseudo-to-real-{m.ToString().ToLowerInvariant()}";
+            runs.Add((a with { Name = name, OutDir = Path.Combine(outDir, name), Delink = new DelinkConfig { OptimizerState = m } },
+                new EvalCurve($"pseudo-to-real ({m.ToString().ToLowerInvariant()})")));
+        }
+        var b = PseudoToRealComparison.FromScratch(baseRun, Path.Combine(outDir, "scratch")) with { Name = "scratch" };
+        runs.Add((b, new EvalCurve("from scratch")));
+
+        AnsiConsole.MarkupLine($"[bold]GiantSharp demo[/]: {Markup.Escape(presetPath)}: {baseRun.Model.NLayer} layers, d_model {baseRun.Model.DModel}, " +
+            $"{baseRun.TotalSteps} steps per run; stages {Markup.Escape(string.Join(" -> ", baseRun.Stages.Select(s => $"{s.Name} ({s.Sharing}, {s.Steps})")))}");
+        foreach (var (config, curve) in runs)
+            TrainCommand.Train(config, extra: [curve], label: curve.Name);
+
+        var curves = runs.Select(x => x.Curve).ToList();
+        var rows = PseudoToRealComparison.Report(curves);
+        var table = new Table().Title("Pseudo-to-Real vs from scratch (validation loss, nats/token)").AddColumn("measure");
+        foreach (var c in curves) table.AddColumn(Markup.Escape(c.Name));
+        foreach (var row in rows) table.AddRow(row.Values.Prepend(row.Measure).Select(Markup.Escape).ToArray());
+        AnsiConsole.Write(table);
+
+        File.WriteAllText(Path.Combine(outDir, "curves.csv"), PseudoToRealComparison.ToCsv(curves));
+        Plots.ValidationCurves(curves, $"{baseRun.Name}: Pseudo-to-Real vs from scratch", Path.Combine(outDir, "curves.png"));
+        File.WriteAllText(Path.Combine(outDir, "summary.md"), Markdown(baseRun, presetPath, curves, rows));
+        Samples.Print(runs.Select(x => (x.Curve.Name, x.Config.OutDir)).ToList(), samplePrompt);
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "curves.csv"))}, curves.png, summary.md");
+    }
+
+    private static string Markdown(RunConfig run, string preset, IReadOnlyList<EvalCurve> curves, IReadOnlyList<ComparisonRow> rows)
+    {
+        var lines = new List<string>
+        {
+            $"Preset `{preset}`, {run.Model.NLayer} layers, d_model {run.Model.DModel}, n_head {run.Model.NHead}, d_ff {run.Model.DFf}, seq_len {run.Model.SeqLen}; " +
+            $"stages {string.Join(" -> ", run.Stages.Select(s => $"{s.Name} ({s.Sharing}, {s.Steps} steps, global batch {s.GlobalBatch})"))}; " +
+            $"delink optimizer state `{run.Delink.OptimizerState.ToString().ToLowerInvariant()}`; {TorchSharp.torch.get_num_threads()} threads; {DateTime.UtcNow:yyyy-MM-dd}.",
+            "",
+            "| measure | " + string.Join(" | ", curves.Select(c => c.Name)) + " |",
+            "|---|" + string.Concat(curves.Select(_ => "---|")),
+        };
+        lines.AddRange(rows.Select(r => $"| {r.Measure} | {string.Join(" | ", r.Values)} |"));
+        return string.Join("\n", lines) + "\n";
+    }
+
+    private static List<OptimizerStateDelink> DelinkModes(string? text, OptimizerStateDelink primary) =>
+        string.IsNullOrWhiteSpace(text) ? [] : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => DelinkCommand.ParseMode(t)!.Value).Where(m => m != primary).Distinct().ToList();
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using GiantSharp.Checkpointing;
+using GiantSharp.Inference;
+
+namespace GiantSharp.Cli.Commands;
+
+/// <summary><c>giant generate CHECKPOINT --prompt TEXT</c>: samples a continuation from a trained model.</summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint, or run folder (its latest checkpoint)." };
+        var prompt = new Option<string>("--prompt") { Description = "Text to continue.", DefaultValueFactory = _ => "" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 200 };
+        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature; 0 is greedy.", DefaultValueFactory = _ => 0.8 };
+        var topK = new Option<int>("--top-k") { Description = "Sample among the k most likely tokens (0: all).", DefaultValueFactory = _ => 0 };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling: smallest set of tokens with this much probability.", DefaultValueFactory = _ => 0.95 };
+        var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text).", DefaultValueFactory = _ => 0 };
+        var threads = CommonOptions.Threads();
+        var command = new Command("generate", "Sample text from a checkpoint.") { checkpoint, prompt, maxTokens, temperature, topK, topP, seed, threads };
+        command.SetAction((ParseResult r) =>
+        {
+            CommonOptions.Apply(r.GetValue(threads), "cpu");
+            using var ckpt = LoadedCheckpoint.Open(r.GetValue(checkpoint)!);
+            Console.WriteLine(Sample(ckpt, r.GetValue(prompt)!, r.GetValue(maxTokens), r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(seed)));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The prompt followed by up to <paramref name="maxTokens"/> sampled tokens, stopping at end-of-text.</summary>
+    public static string Sample(LoadedCheckpoint ckpt, string prompt, int maxTokens, double temperature, int topK, double topP, long seed)
+    {
+        var tok = ckpt.Tokenizer;
+        int[] ids = prompt.Length == 0 ? [tok.EndOfTextId] : tok.Encode(prompt);
+        var output = Sampler.Generate(ckpt.Model, ids, maxTokens, temperature, topK, topP, seed, tok.EndOfTextId);
+        var start = prompt.Length == 0 ? 1 : 0;
+        return tok.Decode(output.AsSpan(start)).Replace("<|endoftext|>", "");
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using GiantSharp.Config;
+using GiantSharp.Data;
+using GiantSharp.Model;
+using GiantSharp.Offload;
+using GiantSharp.Sharing;
+using Spectre.Console;
+
+namespace GiantSharp.Cli.Commands;
+
+/// <summary>
+/// <c>giant info CONFIG</c>: parameters (stored and per layer), active parameters and FLOPs per token, and
+/// the memory of the training state, for the config's Pseudo Giant (first stage's sharing) and Real Giant.
+/// Computed analytically (no model is built), so it works for M6-10T's shapes.
+/// </summary>
+internal static class InfoCommand
+{
+    /// <summary>Bytes per parameter of fp32 training state: weights 4, gradients 4, AdamW moments 8.</summary>
+    private const int WeightBytes = 4, GradBytes = 4, MomentBytes = 8;
+
+    public static Command Create()
+    {
+        var config = new Argument<string>("config") { Description = "Run config (JSON) or preset name." };
+        var set = CommonOptions.Set();
+        var vocab = new Option<int?>("--vocab-size") { Description = "Vocabulary size to count when the config says 0 and no prepared corpus is there." };
+        var command = new Command("info", "Parameter counts, FLOPs per token and training-state memory of a config, pseudo and real.") { config, set, vocab };
+        command.SetAction((ParseResult r) =>
+        {
+            var run = ConfigLoader.Load(Presets.Resolve(r.GetValue(config)!), r.GetValue(set));
+            var model = run.Model with { VocabSize = ResolveVocab(run, r.GetValue(vocab)) };
+            Print(run, model);
+            return 0;
+        });
+        return command;
+    }
+
+    private static int ResolveVocab(RunConfig run, int? overrideVocab)
+    {
+        if (overrideVocab is { } v) return v;
+        if (run.Model.VocabSize > 0) return run.Model.VocabSize;
+        var meta = Path.Combine(run.Data.Dir, PreparedCorpus.MetaFileName);
+        return File.Exists(meta) ? CorpusMeta.Read(meta).Tokenizer.VocabSize : 0;
+    }
+
+    private static void Print(RunConfig run, ModelConfig model)
+    {
+        var n = model.NLayer;
+        var pseudoPlan = run.Stages[0].Sharing;
+        var pseudo = ModelSize.Of(model, pseudoPlan.UniqueBlocks(n));
+        var real = ModelSize.Of(model, n);
+        var table = new Table().Title($"{Markup.Escape(run.Name)}: n_layer {n}, d_model {model.DModel}, n_head {model.NHead}, d_ff {model.DFf}, vocab_size {model.VocabSize}, seq_len {model.SeqLen}")
+            .AddColumn("").AddColumn(new TableColumn($"pseudo ({Markup.Escape(pseudoPlan.ToString())})").RightAligned()).AddColumn(new TableColumn("real (none)").RightAligned());
+        void Row(string name, Func<ModelSize, string> value) => table.AddRow(Markup.Escape(name), value(pseudo), value(real));
+        Row("parameters stored", s => Count(s.UniqueParameters));
+        Row("unique blocks", s => (s == pseudo ? pseudoPlan.UniqueBlocks(n) : n).ToString());
+        table.AddRow("parameters per layer (block)", Count(ModelSize.BlockParameters(model, GptModel.IsMoeLayer(model, 0))), Count(ModelSize.BlockParameters(model, GptModel.IsMoeLayer(model, 0))));
+        Row("active parameters per token", s => Count(s.ActiveParametersPerToken));
+        Row("training FLOPs per token", s => Count(s.FlopsPerToken));
+        Row("weights (fp32)", s => Bytes(s.UniqueParameters * WeightBytes));
+        Row("gradients (fp32)", s => Bytes(s.UniqueParameters * GradBytes));
+        Row("AdamW moments (fp32 m, v)", s => Bytes(s.UniqueParameters * MomentBytes));
+        Row("training state total", s => Bytes(s.UniqueParameters * (WeightBytes + GradBytes + MomentBytes)));
+        AnsiConsole.Write(table);
+        if (model.VocabSize == 0)
+            AnsiConsole.MarkupLine("[yellow]vocab_size is 0 and no prepared corpus was found: embeddings are not counted (pass --vocab-size).[/]");
+        var resources = MachineResources.Probe(run.Offload?.Dir);
+        AnsiConsole.MarkupLine($"this machine: {Bytes(resources.MemoryAvailableBytes)} of memory available, {Bytes(resources.DiskFreeBytes)} free disk; the resident Real Giant's training state needs {Bytes(real.UniqueParameters * 16)} plus activations.");
+        if (run.Offload is { } offload) PrintOffload(model, offload, resources);
+    }
+
+    private static void PrintOffload(ModelConfig model, OffloadConfig offload, MachineResources resources)
+    {
+        var fp = OffloadAccounting.Footprint(model, SharingPlan.None, offload);
+        var table = new Table().Title($"Real Giant with offload (params {offload.Params}, grads {offload.Grads}, optimizer {offload.Optimizer}, layers {Markup.Escape(offload.Layers.ToString())})")
+            .AddColumn("tier").AddColumn(new TableColumn("params").RightAligned()).AddColumn(new TableColumn("grads").RightAligned())
+            .AddColumn(new TableColumn("moments").RightAligned()).AddColumn(new TableColumn("staging").RightAligned()).AddColumn(new TableColumn("total").RightAligned());
+        foreach (var (name, t) in new[] { ("device", fp.Device), ("host", fp.Host), ("disk", fp.Disk) })
+            table.AddRow(name, Bytes(t.Params), Bytes(t.Grads), Bytes(t.Moments), Bytes(t.Staging), Bytes(t.Total));
+        AnsiConsole.Write(table);
+        var fit = OffloadAccounting.LargestFitting(model, SharingPlan.None, offload, resources);
+        AnsiConsole.MarkupLine(fit is null
+            ? "[yellow]no depth of this width fits this machine with this offload plan[/]"
+            : $"largest Real Giant of this width that fits this machine with this plan: n_layer {fit.NLayer}, {Count(fit.Parameters)} parameters");
+    }
+
+    private static string Count(long n) => n switch
+    {
+        >= 1_000_000_000_000 => $"{n / 1e12:F2} T",
+        >= 1_000_000_000 => $"{n / 1e9:F2} G",
+        >= 1_000_000 => $"{n / 1e6:F2} M",
+        >= 1_000 => $"{n / 1e3:F1} k",
+        _ => n.ToString(),
+    };
+
+    private static string Bytes(long b) => b switch
+    {
+        >= 1L << 40 => $"{b / (double)(1L << 40):F2} TiB",
+        >= 1L << 30 => $"{b / (double)(1L << 30):F2} GiB",
+        >= 1L << 20 => $"{b / (double)(1L << 20):F1} MiB",
+        _ => $"{b / 1024.0:F1} KiB",
+    };
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using GiantSharp.Config;
+using GiantSharp.Training;
+
+namespace GiantSharp.Cli.Commands;
+
+/// <summary><c>giant train CONFIG</c>: runs the stages of a run config (e.g. Pseudo Giant, delink, Real Giant).</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Argument<string>("config") { Description = "Run config (JSON), e.g. configs/tang-tiny.json." };
+        var set = CommonOptions.Set();
+        var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder or a run folder (its latest checkpoint)." };
+        var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
+        var command = new Command("train", "Train a model through the stages of a run config (Pseudo Giant -> delink -> Real Giant).")
+        {
+            config, set, resume, threads, device,
+        };
+        command.SetAction((ParseResult r) =>
+        {
+            var overrides = (r.GetValue(set) ?? []).Append($"device={r.GetValue(device)}").ToList();
+            CommonOptions.Apply(r.GetValue(threads), r.GetValue(device)!);
+            var run = ConfigLoader.Load(r.GetValue(config)!, overrides);
+            Train(run, r.GetValue(resume));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Opens (preparing if needed) the corpus, trains with console, JSONL and TensorBoard output, and returns the final state.</summary>
+    public static Checkpointing.TrainState Train(RunConfig run, string? resume = null, IReadOnlyList<ITrainingObserver>? extra = null, string? label = null)
+    {
+        using var corpus = CorpusProvisioner.Open(run.Data, run.Seed, Console.WriteLine);
+        Checkpointing.TrainState? final = null;
+        ConsoleProgress.Run(run, label ?? run.Name, progress =>
+        {
+            using var trainer = new Trainer(run, corpus, resumeFrom: resume);
+            using var outputs = new RunOutputs(trainer.Config);
+            trainer.Observers.AddRange(outputs.Observers);
+            trainer.Observers.Add(progress);
+            trainer.Observers.AddRange(extra ?? []);
+            trainer.Run();
+            final = trainer.State;
+        });
+        return final!;
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using GiantSharp.Errors;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Cli;
+
+/// <summary>Options several commands share: --threads, --device, --set.</summary>
+internal static class CommonOptions
+{
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "CPU threads for libtorch (default: all cores).",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Compute device: cpu, or cuda[:N] where a CUDA build of libtorch is referenced.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    public static Option<string[]> Set() => new("--set")
+    {
+        Description = "Config override key.path=value, e.g. --set stages[1].steps=500 (repeatable).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Applies --threads and checks --device.</summary>
+    /// <exception cref="ConfigException">Threads below 1, or a CUDA device without CUDA.</exception>
+    public static void Apply(int threads, string device)
+    {
+        if (threads < 1) throw new ConfigException("--threads", $"must be >= 1, got {threads}");
+        set_num_threads(threads);
+        if (device.StartsWith("cuda", StringComparison.Ordinal) && !cuda.is_available())
+            throw new ConfigException("--device", $"'{device}' asked for, but this libtorch has no CUDA device (reference a libtorch-cuda package on a GPU machine)");
+    }
+}

@@ -1,0 +1,77 @@
+using GiantSharp.Config;
+using GiantSharp.Training;
+using Spectre.Console;
+
+namespace GiantSharp.Cli;
+
+/// <summary>
+/// Console progress of a run (Spectre.Console): a progress bar per run with stage, step, loss, lr,
+/// tokens/s and ETA when the console is interactive; a plain line every <c>log_every</c> steps otherwise.
+/// </summary>
+internal sealed class ConsoleProgress : ITrainingObserver
+{
+    private readonly int _logEvery;
+    private readonly string _label;
+    private ProgressTask? _task;
+
+    private ConsoleProgress(int logEvery, string label)
+    {
+        _logEvery = logEvery;
+        _label = label;
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a progress display; the observer passed to it reports to that display.</summary>
+    public static void Run(RunConfig config, string label, Action<ConsoleProgress> body)
+    {
+        var progress = new ConsoleProgress(config.LogEvery, label);
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            body(progress);
+            return;
+        }
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                progress._task = ctx.AddTask(Markup.Escape(label), maxValue: config.TotalSteps);
+                body(progress);
+            });
+    }
+
+    /// <inheritdoc />
+    public void OnStageStart(int stageIndex, StageConfig stage, int step, bool delinked)
+    {
+        var note = delinked ? " (delinked: every layer now has its own weights and optimizer state)" : "";
+        Line($"[bold]{Markup.Escape(_label)}[/] stage [green]{Markup.Escape(stage.Name)}[/] from step {step}, sharing {stage.Sharing}{Markup.Escape(note)}");
+    }
+
+    /// <inheritdoc />
+    public void OnStep(StepLog log)
+    {
+        var text = $"{log.Stage} step {log.Step}/{log.TotalSteps} loss {log.Loss:F4} lr {log.Lr:E2} {log.TokensPerSecond:N0} tok/s";
+        if (_task is not null)
+        {
+            _task.Description = Markup.Escape($"{_label}: {text}");
+            _task.Value = log.Step;
+        }
+        else if (log.Step % _logEvery == 0 || log.Step == log.TotalSteps)
+        {
+            var eta = TimeSpan.FromSeconds(log.EtaSeconds(log.TrainSeconds / Math.Max(1, log.Step)));
+            Console.WriteLine($"{_label}: {text} eta {eta:mm\\:ss}");
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnEval(EvalLog log) =>
+        Line($"{Markup.Escape(_label)}: [blue]eval[/] step {log.Step} val loss {log.ValLoss:F4} ppl {log.Perplexity:F2}");
+
+    /// <inheritdoc />
+    public void OnCheckpoint(string path, int step) => Line($"{Markup.Escape(_label)}: checkpoint step {step} -> {Markup.Escape(path)}");
+
+    private static void Line(string markup)
+    {
+        if (AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.MarkupLine(markup);
+        else Console.WriteLine(Markup.Remove(markup));
+    }
+}

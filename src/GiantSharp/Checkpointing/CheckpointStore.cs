@@ -1,0 +1,177 @@
+using System.Text.Json;
+using GiantSharp.Config;
+using GiantSharp.Errors;
+using GiantSharp.Model;
+using GiantSharp.Training.Optim;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Checkpointing;
+
+/// <summary>
+/// Checkpoints as folders of named parts (torchtitan): <c>model.safetensors</c>, <c>optimizer.safetensors</c>
+/// (<c>exp_avg.NAME</c>, <c>exp_avg_sq.NAME</c>) and <c>state.json</c> (<see cref="TrainState"/>), under
+/// <c>{root}/step-NNNNNNNN</c>, with <c>{root}/latest</c> naming the newest. A checkpoint is written into a
+/// temporary folder and renamed into place, and <c>latest</c> is replaced by rename, so a failed save
+/// (disk full, I/O error) leaves the last good checkpoint intact.
+/// </summary>
+public sealed class CheckpointStore
+{
+    /// <summary>File naming the newest checkpoint folder.</summary>
+    public const string LatestFileName = "latest";
+    private const string ModelFile = "model.safetensors", OptimizerFile = "optimizer.safetensors", StateFile = "state.json";
+
+    /// <summary>A store under <paramref name="root"/> (created on first save).</summary>
+    public CheckpointStore(string root) => Root = root;
+
+    /// <summary>Folder holding the checkpoints.</summary>
+    public string Root { get; }
+
+    /// <summary>Test hook: called between writing the parts and publishing the checkpoint.</summary>
+    internal Action<string>? BeforePublish { get; set; }
+
+    /// <summary>Saves a checkpoint and prunes all but the newest <paramref name="keep"/>.</summary>
+    /// <returns>The checkpoint folder.</returns>
+    /// <exception cref="DataException">It could not be written; the previous checkpoint is untouched.</exception>
+    public string Save(GptModel model, AdamW optimizer, TrainState state, int keep)
+    {
+        var final = Path.Combine(Root, $"step-{state.GlobalStep:D8}");
+        var temp = Path.Combine(Root, $".tmp-step-{state.GlobalStep:D8}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(temp);
+            Safetensors.SaveStateDict(Path.Combine(temp, ModelFile), model.state_dict());
+            var opt = new Dictionary<string, Tensor>();
+            foreach (var (name, st) in optimizer.State)
+            {
+                opt[$"exp_avg.{name}"] = st.ExpAvg;
+                opt[$"exp_avg_sq.{name}"] = st.ExpAvgSq;
+            }
+            Safetensors.SaveStateDict(Path.Combine(temp, OptimizerFile), opt);
+            var withSteps = state with { OptimizerSteps = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value.Step) };
+            WriteDurably(Path.Combine(temp, StateFile), JsonSerializer.Serialize(withSteps, ConfigLoader.JsonOptions));
+            BeforePublish?.Invoke(temp);
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(temp, final);
+            var latestTemp = Path.Combine(Root, $".{LatestFileName}.{Guid.NewGuid():N}");
+            WriteDurably(latestTemp, Path.GetFileName(final));
+            File.Move(latestTemp, Path.Combine(Root, LatestFileName), overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            var kept = Latest();
+            throw new DataException(final, $"could not write checkpoint ({e.Message}); {(kept is null ? "no earlier checkpoint" : $"last good checkpoint kept: {kept}")}", e);
+        }
+        Prune(keep);
+        return final;
+    }
+
+    /// <summary>The newest checkpoint folder, or null when there is none.</summary>
+    public string? Latest()
+    {
+        var latest = Path.Combine(Root, LatestFileName);
+        if (!File.Exists(latest)) return null;
+        var dir = Path.Combine(Root, File.ReadAllText(latest).Trim());
+        return Directory.Exists(dir) ? dir : null;
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="path"/> to a checkpoint folder: a checkpoint folder itself, or a store root
+    /// or run folder (its <c>checkpoints/latest</c>).
+    /// </summary>
+    /// <exception cref="DataException">No checkpoint is there.</exception>
+    public static string Resolve(string path)
+    {
+        if (File.Exists(Path.Combine(path, StateFile))) return path;
+        foreach (var root in new[] { path, Path.Combine(path, "checkpoints") })
+            if (new CheckpointStore(root).Latest() is { } latest) return latest;
+        throw new DataException(path, "no checkpoint here (expected state.json, or a 'latest' file naming one)");
+    }
+
+    /// <summary>Reads a checkpoint's train state and config.</summary>
+    /// <exception cref="DataException">A part is missing or unreadable.</exception>
+    public static (TrainState State, RunConfig Config) ReadState(string dir)
+    {
+        var file = Path.Combine(dir, StateFile);
+        if (!File.Exists(file)) throw new DataException(file, "checkpoint state not found");
+        try
+        {
+            var state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(file), ConfigLoader.JsonOptions)!;
+            var node = System.Text.Json.Nodes.JsonNode.Parse(state.ConfigJson)!.AsObject();
+            return (state, ConfigLoader.FromNode(node, source: file));
+        }
+        catch (JsonException e) { throw new DataException(file, $"unreadable checkpoint state: {e.Message}"); }
+    }
+
+    /// <summary>Builds the checkpoint's model (its sharing included) with its weights.</summary>
+    /// <exception cref="DataException">The weights do not match the config (names or shapes).</exception>
+    public static GptModel LoadModel(string dir, RunConfig config, TrainState state)
+    {
+        var model = new GptModel(config.Model, state.LayerToBlock);
+        LoadInto(model, dir);
+        return model;
+    }
+
+    /// <summary>Copies the checkpoint's weights into <paramref name="model"/>, which must have the same names and shapes.</summary>
+    /// <exception cref="DataException">A name or shape differs; the message names the file and the tensor.</exception>
+    public static void LoadInto(GptModel model, string dir)
+    {
+        var file = Path.Combine(dir, ModelFile);
+        using var scope = NewDisposeScope();
+        var saved = ReadTensors(file);
+        var target = model.state_dict();
+        var missing = target.Keys.Except(saved.Keys).FirstOrDefault();
+        if (missing is not null) throw new DataException(file, $"checkpoint does not match the model: no tensor '{missing}'");
+        var extra = saved.Keys.Except(target.Keys).FirstOrDefault();
+        if (extra is not null) throw new DataException(file, $"checkpoint does not match the model: unexpected tensor '{extra}'");
+        using var _ = no_grad();
+        foreach (var (name, t) in target)
+        {
+            if (!t.shape.SequenceEqual(saved[name].shape))
+                throw new DataException(file, $"checkpoint does not match the model: '{name}' is [{string.Join(",", saved[name].shape)}], model has [{string.Join(",", t.shape)}]");
+            t.copy_(saved[name]);
+        }
+    }
+
+    /// <summary>Restores AdamW state (moments and step counts) saved with the checkpoint.</summary>
+    /// <exception cref="DataException">The optimizer part is missing or unreadable.</exception>
+    public static void LoadOptimizer(AdamW optimizer, string dir, TrainState state, Device? device = null)
+    {
+        var file = Path.Combine(dir, OptimizerFile);
+        var saved = ReadTensors(file);
+        var result = new Dictionary<string, AdamWState>();
+        foreach (var (name, step) in state.OptimizerSteps)
+        {
+            if (!saved.TryGetValue($"exp_avg.{name}", out var m) || !saved.TryGetValue($"exp_avg_sq.{name}", out var v))
+                throw new DataException(file, $"no optimizer state for '{name}'");
+            result[name] = new AdamWState(device is null ? m : m.to(device), device is null ? v : v.to(device), step);
+        }
+        optimizer.ReplaceState(result);
+    }
+
+    private static Dictionary<string, Tensor> ReadTensors(string file)
+    {
+        if (!File.Exists(file)) throw new DataException(file, "checkpoint part not found");
+        try { return Safetensors.LoadStateDict(file); }
+        catch (Exception e) when (e is not GiantSharpException) { throw new DataException(file, $"unreadable tensors: {e.Message}"); }
+    }
+
+    private void Prune(int keep)
+    {
+        var all = Directory.GetDirectories(Root, "step-*").Order(StringComparer.Ordinal).ToList();
+        foreach (var old in all.Take(Math.Max(0, all.Count - keep))) TryDelete(old);
+    }
+
+    private static void WriteDurably(string path, string text)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        using (var writer = new StreamWriter(stream, leaveOpen: true)) writer.Write(text);
+        stream.Flush(flushToDisk: true);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,20 @@
+using GiantSharp.Errors;
+
+namespace GiantSharp.Config;
+
+/// <summary>Checkpointing (JSON key <c>checkpoint</c>). Checkpoints go to <c>{out_dir}/checkpoints/step-NNNNNNNN</c>.</summary>
+public sealed record CheckpointConfig
+{
+    /// <summary>Save every this many optimizer steps (and at the end of the run); 0: only at the end.</summary>
+    public int Every { get; init; } = 100;
+    /// <summary>How many most recent checkpoints to keep (at least 1).</summary>
+    public int Keep { get; init; } = 2;
+
+    /// <summary>Checks the fields.</summary>
+    /// <exception cref="ConfigException">The first bad field, by key.</exception>
+    public void Validate()
+    {
+        if (Every < 0) throw new ConfigException("checkpoint.every", $"must be >= 0, got {Every}");
+        if (Keep < 1) throw new ConfigException("checkpoint.keep", $"must be >= 1, got {Keep}");
+    }
+}

@@ -1,0 +1,27 @@
+using GiantSharp.Errors;
+
+namespace GiantSharp.Config;
+
+/// <summary>
+/// Where the tokens come from (JSON key <c>data</c>): a prepared corpus folder (<c>giant prepare</c>), or
+/// sources that are prepared into it on first use.
+/// </summary>
+public sealed record DataConfig
+{
+    /// <summary>Prepared corpus folder (train.bin, val.bin, meta.json).</summary>
+    public string Dir { get; init; } = "";
+    /// <summary>Text files or folders to prepare into <see cref="Dir"/> when it does not exist yet.</summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+    /// <summary>Tokenizer used when preparing: <c>byte</c>, <c>char</c> or <c>gpt2</c>.</summary>
+    public string Tokenizer { get; init; } = "char";
+    /// <summary>Share of documents held out for validation when preparing.</summary>
+    public double ValFraction { get; init; } = 0.1;
+
+    /// <summary>Checks the fields.</summary>
+    /// <exception cref="ConfigException">The first bad field, by key.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Dir)) throw new ConfigException("data.dir", "must name the prepared corpus folder");
+        if (ValFraction is <= 0 or >= 1) throw new ConfigException("data.val_fraction", $"must be in (0, 1), got {ValFraction}");
+    }
+}

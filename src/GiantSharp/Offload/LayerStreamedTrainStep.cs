@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using GiantSharp.Model;
+using GiantSharp.Offload.Streaming;
+using GiantSharp.Training;
+using GiantSharp.Training.Optim;
+using GiantSharp.Training.Steps;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Offload;
+
+/// <summary>
+/// The layer-streamed step of granular offloading (M6-10T, Lin et al. 2021, sec. 3.2), numerically the step of
+/// <see cref="ResidentTrainStep"/>. Per micro-batch: the forward pass runs layer by layer without autograd,
+/// keeping only each layer's input (B, T, C) while the next layers are fetched in the background; the head's
+/// loss gives the gradient of the last input; the backward pass walks the layers in reverse, fetching each,
+/// recomputing its forward with autograd (same RNG state, so dropout masks repeat; the last layer's graph is
+/// simply kept from the forward pass), back-propagating, and sending its gradients to their tier, where
+/// micro-batches accumulate. Then the global norm over every gradient is known, the clip coefficient follows,
+/// and AdamW steps resident parameters here and offloaded blocks on their optimizer tier.
+/// Activation checkpointing per layer: Chen et al. 2016; streaming and overlap: ZeRO-Infinity (2021).
+/// </summary>
+public sealed class LayerStreamedTrainStep : ITrainStep
+{
+    private readonly OffloadSession _session;
+    private readonly TransferWorker _worker = new("giant-offload-transfer");
+    private readonly LayerStreamer _streamer;
+
+    /// <summary>A step over the model and store of <paramref name="session"/>.</summary>
+    public LayerStreamedTrainStep(OffloadSession session)
+    {
+        _session = session;
+        _streamer = new LayerStreamer(session, _worker);
+    }
+
+    /// <summary>Timings and traffic of the last step, or null before the first.</summary>
+    public OffloadStats? LastStats { get; private set; }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="model"/> is not the session's model, or no micro-batches.</exception>
+    /// <exception cref="Errors.DataException">A disk-tier file vanished or could not be read or written.</exception>
+    public StepResult Step(GptModel model, AdamW optimizer, IReadOnlyList<MicroBatch> microBatches, double lr, double gradClip)
+    {
+        if (!ReferenceEquals(model, _session.Model)) throw new ArgumentException("this is not the model of the step's offload session", nameof(model));
+        if (microBatches.Count == 0) throw new ArgumentException("a step needs at least one micro-batch", nameof(microBatches));
+        using var scope = NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        _streamer.ResetCounters();
+        _worker.ResetBusy();
+        model.zero_grad();
+        var squares = new double[model.Layers.UniqueBlocks.Count][];
+        foreach (var p in _session.Plan.Managed) squares[p.Block] = new double[_session.LayoutOf(p.Block).Entries.Count];
+        double lossSum = 0, auxSum = 0;
+        var metrics = new MetricsAverager();
+        _streamer.Begin(_session.Plan.VisitOrder(microBatches.Count));
+        int pos = 0;
+        try
+        {
+            for (int m = 0; m < microBatches.Count; m++)
+            {
+                using var inner = NewDisposeScope();
+                var earlier = SetAsideGradients(model);
+                var (loss, aux) = ForwardBackward(model, microBatches[m], m, microBatches.Count, ref pos, squares, metrics);
+                AddBackGradients(earlier);
+                lossSum += loss;
+                auxSum += aux;
+            }
+            _streamer.End();
+        }
+        catch
+        {
+            _streamer.Abort();
+            throw;
+        }
+        double transfer = _worker.BusySeconds, stall = _streamer.StallSeconds;
+
+        var optimizerClock = Stopwatch.StartNew();
+        StreamedOptimizer.FlushDeviceBlockGradients(_session, squares);
+        var gradNorm = StreamedOptimizer.GlobalNorm(model, _session, squares);
+        var coef = GradientClipping.ClipCoefficient(gradNorm, gradClip);
+        if (coef < 1.0)
+        {
+            using var _ = no_grad();
+            foreach (var p in model.parameters())
+                p.grad?.mul_(coef);
+        }
+        optimizer.Step(model.named_parameters(), lr);               // resident parameters (offloaded ones have no grad)
+        StreamedOptimizer.Step(_session, _worker, coef, lr, optimizer.Options);
+        LastStats = new OffloadStats(clock.Elapsed.TotalSeconds, optimizerClock.Elapsed.TotalSeconds, transfer, stall, _streamer.BytesFetched, _streamer.BytesWritten);
+        return new StepResult(lossSum / microBatches.Count, auxSum / microBatches.Count, gradNorm, metrics.Mean());
+    }
+
+    /// <summary>One micro-batch: streamed forward without autograd, head backward, streamed recompute-and-backward.</summary>
+    private (double Loss, double Aux) ForwardBackward(GptModel model, MicroBatch mb, int m, int count, ref int pos, double[][] squares, MetricsAverager metrics)
+    {
+        int n = model.Layers.NumLayers;
+        var inputs = new Tensor[n];
+        var rngs = new Tensor[n];
+        var rngEmbed = random.get_rng_state();
+        Tensor x;
+        Tensor? auxValue = null;
+        (Tensor Input, Tensor Output, Tensor? Aux) graph = (null!, null!, null);    // set at the last layer (n >= 1)
+        using (no_grad()) x = model.Embed(mb.X);                                 // (B, T, C)
+        for (int i = 0; i < n; i++, pos++)
+        {
+            _streamer.Acquire(pos);
+            inputs[i] = x;
+            rngs[i] = random.get_rng_state();
+            if (i < n - 1)
+            {
+                using (no_grad()) x = model.Layers.LayerBlock(i).call(x);
+            }
+            else
+            {
+                // The backward pass starts with the last layer: keep its graph rather than recompute it.
+                auxValue = AuxiliaryLosses.Take(model);                         // earlier layers' values, for the report
+                graph = Run(model, i, x);
+                x = graph.Output.detach();
+            }
+            _streamer.Release(pos);
+        }
+        var rngAfter = random.get_rng_state();
+        if (graph.Aux is not null) auxValue = auxValue is null ? graph.Aux.detach() : auxValue + graph.Aux.detach();
+        metrics.Add(AuxiliaryLosses.TakeMetrics(model));
+
+        var top = x.detach().requires_grad_(true);
+        var loss = LanguageModelLoss.CrossEntropy(model.Head(top), mb.Y);      // scalar
+        (loss / count).backward();
+        var grad = top.grad!;                                                  // dLoss/dx_L (B, T, C)
+        for (int i = n - 1; i >= 0; i--, pos++)
+        {
+            _streamer.Acquire(pos);
+            if (i < n - 1)
+            {
+                random.set_rng_state(rngs[i]);
+                graph = Run(model, i, inputs[i]);
+                AuxiliaryLosses.TakeMetrics(model.Layers.LayerBlock(i));        // the recompute repeats the forward's diagnostics
+            }
+            if (graph.Aux is null) graph.Output.backward([grad]);
+            else autograd.backward([graph.Output, graph.Aux / count], [grad, ones_like(graph.Aux)]);
+            grad = graph.Input.grad!;
+            if (_session.Plan.IsStreamed(i))
+                _streamer.WriteGradients(i, overwrite: m == 0, m == count - 1 ? squares[model.Layers.LayerToBlock[i]] : null);
+            _streamer.Release(pos);
+        }
+        random.set_rng_state(rngEmbed);
+        model.Embed(mb.X).backward([grad]);
+        random.set_rng_state(rngAfter);
+        return (loss.item<float>(), auxValue?.item<float>() ?? 0.0);
+    }
+
+    /// <summary>Layer <paramref name="i"/> with autograd on a leaf copy of <paramref name="x"/> (B, T, C): the leaf, the output, and the layer's auxiliary loss.</summary>
+    private static (Tensor Input, Tensor Output, Tensor? Aux) Run(GptModel model, int i, Tensor x)
+    {
+        var input = x.detach().requires_grad_(true);
+        var block = model.Layers.LayerBlock(i);
+        var output = block.call(input);
+        return (input, output, AuxiliaryLosses.Take(block));
+    }
+
+    /// <summary>
+    /// Takes the gradients accumulated by earlier micro-batches off the parameters. Resident autograd adds a
+    /// micro-batch's contributions to a parameter (head and embedding for the tied wte; every layer applying a
+    /// shared block) among themselves first, then onto the earlier sum in one addition; streamed, they arrive
+    /// in separate backward calls, so the earlier sum waits aside to keep the same order of float additions.
+    /// </summary>
+    private static List<(TorchSharp.Modules.Parameter Param, Tensor Earlier)> SetAsideGradients(GptModel model)
+    {
+        var earlier = new List<(TorchSharp.Modules.Parameter, Tensor)>();
+        foreach (var p in model.parameters())
+        {
+            if (p.grad is not { } g) continue;
+            earlier.Add((p, g));
+            p.grad = null;
+        }
+        return earlier;
+    }
+
+    /// <summary>Adds the set-aside gradients back: grad = earlier + this micro-batch's sum, as autograd's accumulation does.</summary>
+    private static void AddBackGradients(List<(TorchSharp.Modules.Parameter Param, Tensor Earlier)> earlier)
+    {
+        using var _ = no_grad();
+        foreach (var (p, g) in earlier)
+            p.grad = p.grad is { } fresh ? g.add_(fresh) : g;
+    }
+
+    /// <summary>Stops the transfer worker and frees the staging buffers.</summary>
+    public void Dispose()
+    {
+        _worker.Dispose();
+        _streamer.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+using GiantSharp.Errors;
+
+namespace GiantSharp.Offload;
+
+/// <summary>
+/// Granular offloading of the layer stack (M6-10T, Lin et al. 2021, sec. 3.2; ZeRO-Offload, Ren et al. 2021;
+/// ZeRO-Infinity, Rajbhandari et al. 2021). For the selected <see cref="Layers"/>, parameters, gradients and
+/// AdamW moments each live on a <see cref="Tier"/>; the other layers, the embeddings and the head stay resident
+/// on the device. JSON keys are snake_case:
+/// <c>{"params": "host", "grads": "host", "optimizer": "disk", "layers": "all", "prefetch": 2, "dir": "/nvme/giant"}</c>.
+/// </summary>
+public sealed record OffloadConfig
+{
+    /// <summary>
+    /// Tier of the selected layers' fp32 parameters (4 bytes per parameter). On <c>host</c> or <c>disk</c> a layer
+    /// streams to the device when needed; <c>device</c> keeps it there and offloads only gradients and moments
+    /// (ZeRO-Offload style).
+    /// </summary>
+    public Tier Params { get; init; } = Tier.Host;
+    /// <summary>Tier of the selected layers' fp32 gradients (4 bytes per parameter), accumulated there over micro-batches.</summary>
+    public Tier Grads { get; init; } = Tier.Host;
+    /// <summary>Tier of the selected layers' AdamW moments m and v (8 bytes per parameter); the update runs there.</summary>
+    public Tier Optimizer { get; init; } = Tier.Host;
+    /// <summary>Which layers are offloaded: <c>all</c>, the last N, a list, or a fraction.</summary>
+    public LayerSelection Layers { get; init; } = LayerSelection.All;
+    /// <summary>Prefetch depth, in layers: how many layers ahead of the one computing are fetched in the background (0: fetch on demand).</summary>
+    public int Prefetch { get; init; } = 1;
+    /// <summary>Directory of the disk tier's files (created if missing); required when any tier is <c>disk</c>.</summary>
+    public string? Dir { get; init; }
+
+    /// <summary>Whether any tier is <see cref="Tier.Disk"/>.</summary>
+    [JsonIgnore] public bool UsesDisk => Params == Tier.Disk || Grads == Tier.Disk || Optimizer == Tier.Disk;
+
+    /// <summary>Checks every field against a stack of <paramref name="nLayer"/> layers and throws on the first bad one.</summary>
+    /// <param name="nLayer">Layers in the model (n_layer).</param>
+    /// <param name="prefix">Key prefix for error messages.</param>
+    /// <exception cref="ConfigException">A value is out of range; the message names the key.</exception>
+    public OffloadConfig Validate(int nLayer, string prefix = "offload")
+    {
+        foreach (var (key, tier) in new[] { ("params", Params), ("grads", Grads), ("optimizer", Optimizer) })
+            if (!Enum.IsDefined(tier)) throw new ConfigException($"{prefix}.{key}", $"must be 'device', 'host' or 'disk', got {(int)tier}");
+        Layers.Resolve(nLayer, $"{prefix}.layers");
+        if (Prefetch is < 0 or > 64) throw new ConfigException($"{prefix}.prefetch", $"must be in [0, 64] layers, got {Prefetch}");
+        if (UsesDisk && string.IsNullOrWhiteSpace(Dir)) throw new ConfigException($"{prefix}.dir", "must name a directory when a tier is 'disk'");
+        return this;
+    }
+}

@@ -1,0 +1,183 @@
+using GiantSharp.Model;
+using GiantSharp.Offload.Storage;
+using GiantSharp.Offload.Streaming;
+using GiantSharp.Sharing;
+using GiantSharp.Training.Optim;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Offload;
+
+/// <summary>
+/// A model bound to a <see cref="TensorStore"/> under an <see cref="OffloadPlan"/>: the offloaded blocks'
+/// parameters (when on host or disk), gradients and AdamW moments live in the store, one group each per block
+/// (<see cref="ParamsKey"/>, <see cref="GradsKey"/>, <see cref="MomentsKey"/>); the blocks themselves stay in
+/// the model with their parameters hollow (no storage) until a <see cref="LayerStreamedTrainStep"/> streams them
+/// in. Everything else (embeddings, head, resident blocks and their AdamW state) stays where it was.
+/// Acts on a built model from outside, like sharing and delinking. Source: M6-10T sec. 3.2; ZeRO-Offload.
+/// </summary>
+public sealed class OffloadSession : IDisposable
+{
+    private readonly TensorLayout?[] _layouts;
+    private bool _detached;
+
+    internal OffloadSession(GptModel model, OffloadPlan plan, TensorStore store, TensorLayout?[] layouts, Dictionary<string, long> steps)
+    {
+        Model = model;
+        Plan = plan;
+        Store = store;
+        _layouts = layouts;
+        Steps = steps;
+        foreach (var p in plan.Managed)
+            for (int i = 0; i < layouts[p.Block]!.Entries.Count; i++)
+                ManagedParams[Delinker.BlockPrefix(p.Block) + layouts[p.Block]!.Entries[i].Name] = (p.Block, i);
+    }
+
+    /// <summary>The model whose blocks are offloaded.</summary>
+    public GptModel Model { get; }
+    /// <summary>The placement policy.</summary>
+    public OffloadPlan Plan { get; }
+    /// <summary>The bytes of the offloaded state.</summary>
+    public TensorStore Store { get; }
+    /// <summary>The compute device.</summary>
+    public Device Device => Store.Device;
+    /// <summary>AdamW step count per parameter name of the offloaded blocks (their moments are in the store).</summary>
+    internal Dictionary<string, long> Steps { get; }
+    /// <summary>For each parameter name of the offloaded blocks: its block and index in the block's layout.</summary>
+    internal Dictionary<string, (int Block, int Entry)> ManagedParams { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Store key of block <paramref name="block"/>'s parameters (absent when they stay on the device).</summary>
+    public static string ParamsKey(int block) => $"block{block:D5}.params";
+    /// <summary>Store key of block <paramref name="block"/>'s gradients.</summary>
+    public static string GradsKey(int block) => $"block{block:D5}.grads";
+    /// <summary>Store key of block <paramref name="block"/>'s AdamW moments (layout <see cref="TensorLayout.Moments"/>).</summary>
+    public static string MomentsKey(int block) => $"block{block:D5}.moments";
+
+    /// <summary>The parameter layout of offloaded block <paramref name="block"/>.</summary>
+    /// <exception cref="InvalidOperationException">The block is resident.</exception>
+    public TensorLayout LayoutOf(int block) => _layouts[block] ?? throw new InvalidOperationException($"block {block} is resident, not offloaded");
+
+    /// <summary>
+    /// Plans <paramref name="model"/> under <paramref name="config"/>, checks the machine has room, and moves the
+    /// offloaded blocks' parameters and <paramref name="optimizer"/>'s state for them into a new store; their
+    /// parameters become hollow. On failure the model and optimizer are left as they were.
+    /// </summary>
+    /// <param name="model">A model whose parameters all have storage, on its compute device.</param>
+    /// <param name="optimizer">The optimizer; state of offloaded parameters moves out of it.</param>
+    /// <param name="config">The offload configuration.</param>
+    /// <param name="resources">What the machine has free (default: probed now).</param>
+    /// <exception cref="Errors.ConfigException">The configuration is invalid or a tier lacks room (preflight).</exception>
+    /// <exception cref="Errors.DataException">The offload directory is unwritable or the disk is full.</exception>
+    public static OffloadSession Attach(GptModel model, AdamW optimizer, OffloadConfig config, MachineResources? resources = null)
+    {
+        var plan = OffloadPlan.For(model, config);
+        var device = model.parameters().First().device;
+        OffloadPreflight.Check(plan.Footprint, resources ?? MachineResources.Probe(config.Dir), device);
+        var store = new TensorStore(device, config.UsesDisk ? config.Dir : null);
+        var layouts = new TensorLayout?[model.Layers.UniqueBlocks.Count];
+        var steps = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var p in plan.Managed)
+            {
+                var block = model.Layers.UniqueBlocks[p.Block];
+                var layout = layouts[p.Block] = TensorLayout.Of(block);
+                var prefix = Delinker.BlockPrefix(p.Block);
+                Allocate(store, p, layout);
+                if (p.Streamed) store.Write(ParamsKey(p.Block), BlockStorage.Params(block));
+                var states = layout.Entries.Select(e => optimizer.State.GetValueOrDefault(prefix + e.Name)).ToArray();
+                WriteMoments(store, p.Block, layout, states);
+                for (int i = 0; i < states.Length; i++) steps[prefix + layout.Entries[i].Name] = states[i]?.Step ?? 0;
+            }
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        foreach (var p in plan.Managed.Where(p => p.Streamed))
+            BlockStorage.Hollow(model.Layers.UniqueBlocks[p.Block]);
+        optimizer.ReplaceState(optimizer.State.Where(kv => !steps.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
+        return new OffloadSession(model, plan, store, layouts, steps);
+    }
+
+    /// <summary>Creates the store groups of one offloaded block on their tiers, zero-filled.</summary>
+    internal static void Allocate(TensorStore store, BlockPlacement p, TensorLayout layout)
+    {
+        if (p.Streamed) store.Allocate(ParamsKey(p.Block), p.Params, layout);
+        store.Allocate(GradsKey(p.Block), p.Grads, layout);
+        store.Allocate(MomentsKey(p.Block), p.Optimizer, layout.Moments());
+    }
+
+    /// <summary>Writes the moments of the given states (null: none yet, left zero) into block <paramref name="block"/>'s moments group.</summary>
+    internal static void WriteMoments(TensorStore store, int block, TensorLayout layout, IReadOnlyList<AdamWState?> states)
+    {
+        if (states.All(s => s is null)) return;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var moments = store.LayoutOf(MomentsKey(block));
+        var flat = store.Open(MomentsKey(block));
+        for (int i = 0; i < states.Count; i++)
+        {
+            if (states[i] is not { } st) continue;
+            moments.View(flat, i).copy_(st.ExpAvg);
+            moments.View(flat, layout.Entries.Count + i).copy_(st.ExpAvgSq);
+        }
+    }
+
+    /// <summary>
+    /// Brings everything back: offloaded parameters get their own storage on the device again, their moments
+    /// and step counts return to <paramref name="optimizer"/>, and the store is freed (its files deleted).
+    /// </summary>
+    public void Detach(AdamW optimizer)
+    {
+        if (_detached) return;
+        var state = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        using (var scope = NewDisposeScope())
+        {
+            foreach (var p in Plan.Managed)
+            {
+                var layout = LayoutOf(p.Block);
+                var prefix = Delinker.BlockPrefix(p.Block);
+                if (p.Streamed)
+                    BlockStorage.Own(Model.Layers.UniqueBlocks[p.Block], Store.Open(ParamsKey(p.Block), write: false), layout, Device);
+                var moments = Store.LayoutOf(MomentsKey(p.Block));
+                var flat = Store.Open(MomentsKey(p.Block), write: false);
+                for (int i = 0; i < layout.Entries.Count; i++)
+                {
+                    var name = prefix + layout.Entries[i].Name;
+                    var m = moments.View(flat, i).to(Device).clone().DetachFromDisposeScope();
+                    var v = moments.View(flat, layout.Entries.Count + i).to(Device).clone().DetachFromDisposeScope();
+                    state[name] = new AdamWState(m, v, Steps[name]);
+                }
+            }
+        }
+        optimizer.ReplaceState(state);
+        Store.Dispose();
+        _detached = true;
+    }
+
+    /// <summary>
+    /// Saves the store and its metadata (layer map, step counts, configuration) to <paramref name="folder"/>,
+    /// atomically. The resident part of the run (embeddings, head, resident blocks, their optimizer state) is
+    /// not included: it belongs to the general checkpoint.
+    /// </summary>
+    /// <exception cref="Errors.DataException">The folder cannot be written.</exception>
+    public void Save(string folder) => SessionSnapshot.Save(this, folder);
+
+    /// <summary>
+    /// Resumes an offloaded run: plans <paramref name="model"/> (freshly built, same structure) under
+    /// <paramref name="config"/>, loads the store saved in <paramref name="folder"/> onto the planned tiers, and
+    /// hollows the streamed blocks. Resident parameters and optimizer state come from the general checkpoint.
+    /// </summary>
+    /// <exception cref="Errors.DataException">The folder is missing, malformed, or was saved for another layer map or placement.</exception>
+    /// <exception cref="Errors.ConfigException">The configuration is invalid or a tier lacks room.</exception>
+    public static OffloadSession Load(string folder, GptModel model, OffloadConfig config, MachineResources? resources = null) =>
+        SessionSnapshot.Load(folder, model, config, resources);
+
+    /// <summary>Frees the store (deleting its files) without restoring the model; its offloaded blocks stay hollow.</summary>
+    public void Dispose()
+    {
+        if (!_detached) Store.Dispose();
+        _detached = true;
+    }
+}

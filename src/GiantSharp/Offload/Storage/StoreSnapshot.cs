@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GiantSharp.Errors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Offload.Storage;
+
+/// <summary>
+/// The on-disk form of a <see cref="TensorStore"/>: a folder with one raw little-endian fp32 file per group
+/// and <c>store.json</c> (format, groups with tier and layout, caller metadata). Written atomically.
+/// </summary>
+internal static class StoreSnapshot
+{
+    public const string IndexFile = "store.json";
+    public const string Format = "giantsharp-offload-store/1";
+
+    /// <summary>One saved group.</summary>
+    public sealed record SavedGroup(string Key, Tier Tier, TensorLayout Layout, string File);
+
+    /// <summary>What a folder holds.</summary>
+    public sealed record Contents(IReadOnlyList<SavedGroup> Groups, JsonObject Metadata);
+
+    public static void Save(TensorStore store, string folder, JsonObject? metadata, Func<string, bool> include)
+    {
+        StoreFiles.WriteFolderAtomically(folder, tmp =>
+        {
+            var groups = new JsonArray();
+            foreach (var key in store.Keys.Where(include).OrderBy(k => k, StringComparer.Ordinal))
+            {
+                var file = TensorStore.FileName(key);
+                using (var scope = NewDisposeScope())
+                {
+                    var flat = store.Open(key, write: false);
+                    StoreFiles.WriteRaw(Path.Combine(tmp, file), flat.device_type == DeviceType.CPU ? flat : flat.cpu());
+                }
+                var entries = new JsonArray(store.LayoutOf(key).Entries
+                    .Select(e => (JsonNode)new JsonObject { ["name"] = e.Name, ["shape"] = new JsonArray(e.Shape.Select(d => (JsonNode)d).ToArray()) }).ToArray());
+                groups.Add(new JsonObject
+                {
+                    ["key"] = key, ["tier"] = JsonSerializer.SerializeToNode(store.TierOf(key)), ["file"] = file, ["entries"] = entries,
+                });
+            }
+            var index = new JsonObject { ["format"] = Format, ["groups"] = groups, ["metadata"] = metadata?.DeepClone() ?? new JsonObject() };
+            var path = Path.Combine(tmp, IndexFile);
+            StoreFiles.Guard(path, "cannot write", () =>
+            {
+                using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+                using (var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true })) index.WriteTo(w);
+                fs.Flush(flushToDisk: true);
+            });
+        });
+    }
+
+    public static Contents Read(string folder)
+    {
+        var path = Path.Combine(folder, IndexFile);
+        if (!File.Exists(path)) throw new DataException(folder, $"no offload store here ({IndexFile} is missing)");
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            if ((string?)root["format"] != Format) throw new DataException(path, $"format is '{root["format"]}', expected '{Format}'");
+            var groups = root["groups"]!.AsArray().Select(g => new SavedGroup(
+                (string)g!["key"]!,
+                g["tier"].Deserialize<Tier>(),
+                new TensorLayout(g["entries"]!.AsArray().Select(e => ((string)e!["name"]!, e["shape"]!.AsArray().Select(d => (long)d!).ToArray()))),
+                Path.Combine(folder, (string)g["file"]!))).ToList();
+            return new Contents(groups, root["metadata"]?.AsObject().DeepClone().AsObject() ?? new JsonObject());
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        {
+            throw new DataException(path, $"malformed offload store index: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new DataException(path, $"cannot read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Fills group <paramref name="key"/> of <paramref name="store"/> from a saved raw file.</summary>
+    public static void Fill(TensorStore store, string key, string file)
+    {
+        using var scope = NewDisposeScope();
+        var flat = store.Open(key);
+        if (flat.device_type == DeviceType.CPU)
+        {
+            StoreFiles.ReadRaw(file, flat);
+            return;
+        }
+        var host = empty(flat.numel());
+        StoreFiles.ReadRaw(file, host);
+        flat.copy_(host);
+    }
+}

@@ -1,0 +1,58 @@
+using GiantSharp.Offload.Storage;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Offload.Streaming;
+
+/// <summary>
+/// Points a block's parameters at storage of our choosing, in place (<c>Tensor.set_</c>), so that the model keeps
+/// its modules and names while the bytes come and go: hollow (an empty storage), bound to views of a staging
+/// buffer, or owning fresh storage again. The ZeRO-3 device of <c>param.data = ...</c> (Rajbhandari et al. 2021).
+/// </summary>
+internal static class BlockStorage
+{
+    /// <summary>The block's parameters in layout (registration) order.</summary>
+    public static Parameter[] Params(nn.Module block) => block.parameters().ToArray();
+
+    /// <summary>Releases the storage of every parameter (each becomes shape (0,)) and drops its gradient.</summary>
+    public static void Hollow(nn.Module block)
+    {
+        using var _ = no_grad();
+        foreach (var p in Params(block))
+        {
+            using var empty = torch.empty(0, dtype: p.dtype, device: p.device);
+            p.set_(empty);
+            p.grad = null;
+        }
+    }
+
+    /// <summary>Points parameter i at view i of <paramref name="flat"/> (N,) per <paramref name="layout"/>; no copy.</summary>
+    public static void Bind(nn.Module block, Tensor flat, TensorLayout layout)
+    {
+        using var _ = no_grad();
+        var ps = Params(block);
+        for (int i = 0; i < ps.Length; i++)
+        {
+            using var view = layout.View(flat, i);
+            ps[i].set_(view);
+        }
+    }
+
+    /// <summary>Gives every parameter its own storage holding a copy of view i of <paramref name="flat"/>, on <paramref name="device"/>.</summary>
+    public static void Own(nn.Module block, Tensor flat, TensorLayout layout, Device device)
+    {
+        using var _ = no_grad();
+        var ps = Params(block);
+        for (int i = 0; i < ps.Length; i++)
+        {
+            using var view = layout.View(flat, i);
+            using var copy = SameDevice(view, device) ? view.clone() : view.to(device);
+            ps[i].set_(copy);
+        }
+    }
+
+    /// <summary>Whether <paramref name="t"/> lives on <paramref name="device"/>.</summary>
+    public static bool SameDevice(Tensor t, Device device) =>
+        t.device_type == device.type && (device.type != TorchSharp.DeviceType.CUDA || t.device_index == Math.Max(device.index, 0));
+}

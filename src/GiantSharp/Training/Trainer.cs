@@ -1,0 +1,186 @@
+using TorchSharp;
+using System.Diagnostics;
+using GiantSharp.Checkpointing;
+using GiantSharp.Config;
+using GiantSharp.Data;
+using GiantSharp.Errors;
+using GiantSharp.Model;
+using GiantSharp.Sharing;
+using GiantSharp.Training.Optim;
+using GiantSharp.Training.Steps;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Training;
+
+/// <summary>
+/// Runs the stages of a <see cref="RunConfig"/>: e.g. the Pseudo Giant (all layers sharing one block),
+/// then, at the switch, delinks in place (weights and AdamW state, M6-10T sec. 3.1) and trains the Real
+/// Giant, with one LR schedule across. One loop, in phases: lr, batch, step (accumulation, clipping,
+/// AdamW, via an <see cref="ITrainStep"/>), log, eval, checkpoint. Progress goes out through observers.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly PreparedCorpus _corpus;
+    private readonly Func<int, ITrainStep> _stepFactory;
+    private readonly Device _device;
+    private readonly CheckpointStore _checkpoints;
+
+    /// <summary>
+    /// Prepares a run on <paramref name="corpus"/>: builds the model of the first stage, or restores the
+    /// checkpoint <paramref name="resumeFrom"/> (a checkpoint folder or a run folder).
+    /// </summary>
+    /// <param name="config">The run (validated); vocab_size 0 is taken from the corpus's tokenizer.</param>
+    /// <param name="corpus">The prepared corpus (train and val shards).</param>
+    /// <param name="observers">Who is told of progress (more can be added to <see cref="Observers"/>).</param>
+    /// <param name="stepFactory">Chooses the step executor for a stage index (default: resident).</param>
+    /// <param name="resumeFrom">A checkpoint or run folder to continue from; null starts afresh.</param>
+    /// <exception cref="ConfigException">vocab_size is smaller than the tokenizer's, or the config does not fit the checkpoint.</exception>
+    /// <exception cref="DataException">The corpus is too short for seq_len, or the checkpoint does not match.</exception>
+    public Trainer(RunConfig config, PreparedCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
+        Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null)
+    {
+        if (config.Offload is not null && stepFactory is null)
+            throw new ConfigException("offload", "giant train does not stream offloaded layers yet; remove 'offload' (giant info and the offload engine/benchmarks use it)");
+        Config = ResolveVocab(config, corpus.Tokenizer);
+        _corpus = corpus;
+        Observers = new List<ITrainingObserver>(observers ?? []);
+        _stepFactory = stepFactory ?? (_ => new ResidentTrainStep());
+        _device = new Device(Config.Device);
+        _checkpoints = new CheckpointStore(Path.Combine(Config.OutDir, "checkpoints"));
+        corpus.Train.EnsureFits(Config.Model.SeqLen);
+        corpus.Val.EnsureFits(Config.Model.SeqLen);
+        Optimizer = new AdamW(Config.Optimizer.ToAdamW());
+
+        if (resumeFrom is null)
+        {
+            manual_seed(Config.Seed);
+            Model = new GptModel(Config.Model, Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer));
+            State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
+        }
+        else
+        {
+            var dir = CheckpointStore.Resolve(resumeFrom);
+            var (state, saved) = CheckpointStore.ReadState(dir);
+            if (saved.Model != Config.Model) throw new ConfigException("model", $"differs from the model of checkpoint {dir}");
+            if (state.TokenizerIdentity != corpus.Tokenizer.Identity)
+                throw new DataException(corpus.Directory, $"tokenizer {corpus.Tokenizer.Identity} differs from the checkpoint's {state.TokenizerIdentity}");
+            Model = CheckpointStore.LoadModel(dir, Config, state);
+            CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
+            if (state.RngState.Length > 0) random.set_rng_state(tensor(Convert.FromBase64String(state.RngState)));
+            State = state;
+        }
+        Model.to(_device);
+        Model.train();
+    }
+
+    /// <summary>Who is told of progress; add to it before <see cref="Run"/>.</summary>
+    public List<ITrainingObserver> Observers { get; }
+
+    /// <summary>The run's config, with vocab_size taken from the tokenizer when it was 0.</summary>
+    public RunConfig Config { get; }
+    /// <summary>The model being trained (its sharing changes at a delinking stage switch).</summary>
+    public GptModel Model { get; }
+    /// <summary>The optimizer (its state is delinked with the model).</summary>
+    public AdamW Optimizer { get; }
+    /// <summary>Where the run stands.</summary>
+    public TrainState State { get; private set; }
+
+    /// <summary>Trains until the end of the last stage (or cancellation, after finishing the current step).</summary>
+    /// <exception cref="DataException">A checkpoint could not be written (the last good one is intact).</exception>
+    public void Run(CancellationToken cancel = default)
+    {
+        var schedule = new LrSchedule(Config.Schedule, Config.Stages);
+        var sampler = new BatchSampler(_corpus.Train, Config.Model.SeqLen, Config.Seed);
+        var stageStart = Config.Stages.Take(State.StageIndex).Sum(s => s.Steps);
+        for (int si = State.StageIndex; si < Config.Stages.Count; si++)
+        {
+            var stage = Config.Stages[si];
+            var delinked = EnterStage(stage);
+            foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
+            using var executor = _stepFactory(si);
+            while (State.GlobalStep < stageStart + stage.Steps && !cancel.IsCancellationRequested)
+                TrainOneStep(si, stage, executor, schedule, sampler, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
+            if (cancel.IsCancellationRequested) return;
+            stageStart += stage.Steps;
+            State = State with { StageIndex = si + 1 };
+        }
+    }
+
+    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, LrSchedule schedule, BatchSampler sampler, bool isLastOfStage)
+    {
+        var lr = schedule.At(State.GlobalStep);
+        var watch = Stopwatch.StartNew();
+        StepResult result;
+        using (var scope = NewDisposeScope())
+        {
+            var micro = new List<MicroBatch>(stage.AccumulationSteps);
+            for (int a = 0; a < stage.AccumulationSteps; a++)
+            {
+                var (x, y) = sampler.Batch(State.DataPosition + a, stage.MicroBatch);
+                micro.Add(new MicroBatch(x.to(_device), y.to(_device)));
+            }
+            result = executor.Step(Model, Optimizer, micro, lr, Config.Optimizer.GradClip);
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        var tokens = (long)stage.GlobalBatch * Config.Model.SeqLen;
+        State = State with
+        {
+            GlobalStep = State.GlobalStep + 1,
+            DataPosition = State.DataPosition + stage.AccumulationSteps,
+            Tokens = State.Tokens + tokens,
+            TrainSeconds = State.TrainSeconds + seconds,
+        };
+        var log = new StepLog(stage.Name, si, State.GlobalStep, Config.TotalSteps, result.Loss, result.AuxLoss, lr, result.GradNorm,
+            State.Tokens, State.TrainSeconds, tokens / seconds, result.Metrics);
+        foreach (var o in Observers) o.OnStep(log);
+
+        var isLast = isLastOfStage && si == Config.Stages.Count - 1;
+        if (isLastOfStage || (Config.Eval.Every > 0 && State.GlobalStep % Config.Eval.Every == 0))
+        {
+            var val = Evaluator.Loss(Model, _corpus.Val, Config.Eval.Sequences, stage.MicroBatch, _device);
+            foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
+        }
+        if (isLast || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
+            SaveCheckpoint();
+    }
+
+    /// <summary>Writes a checkpoint of the current state now.</summary>
+    /// <exception cref="DataException">It could not be written (the last good one is intact).</exception>
+    public string SaveCheckpoint()
+    {
+        var state = State with
+        {
+            LayerToBlock = Model.Layers.LayerToBlock.ToArray(),
+            RngState = Convert.ToBase64String(random.get_rng_state().data<byte>().ToArray()),
+            ConfigJson = ConfigLoader.ToJson(Config),
+        };
+        var path = _checkpoints.Save(Model, Optimizer, state, Config.Checkpoint.Keep);
+        foreach (var o in Observers) o.OnCheckpoint(path, State.GlobalStep);
+        return path;
+    }
+
+    private bool EnterStage(StageConfig stage)
+    {
+        var target = stage.Sharing.LayerMap(Config.Model.NLayer);
+        if (target.SequenceEqual(Model.Layers.LayerToBlock)) return false;
+        if (stage.Sharing.Mode != "none")
+            throw new ConfigException("stages", $"cannot move a model with layer map [{string.Join(",", Model.Layers.LayerToBlock)}] to sharing '{stage.Sharing}'");
+        Delinker.Delink(Model, Optimizer, Config.Delink.OptimizerState);
+        return true;
+    }
+
+    private static RunConfig ResolveVocab(RunConfig config, ITokenizer tokenizer)
+    {
+        if (config.Model.VocabSize == 0) return config with { Model = config.Model with { VocabSize = tokenizer.VocabSize } };
+        if (config.Model.VocabSize < tokenizer.VocabSize)
+            throw new ConfigException("model.vocab_size", $"{config.Model.VocabSize} is smaller than the tokenizer's {tokenizer.VocabSize} ({tokenizer.Identity})");
+        return config;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Model.Dispose();
+    }
+}

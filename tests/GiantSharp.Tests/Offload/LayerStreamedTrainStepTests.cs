@@ -1,0 +1,78 @@
+using GiantSharp.Offload;
+using GiantSharp.Tests.Data;
+using GiantSharp.Sharing;
+using GiantSharp.Training.Steps;
+using static GiantSharp.Tests.Offload.OffloadFixtures;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Tests.Offload;
+
+[Collection(OffloadCollection.Name)]
+public class LayerStreamedTrainStepTests
+{
+    private const int Steps = 20;
+    private const double Tolerance = 1e-5;
+
+    private static double TrainBothAndCompare(SharingPlan? plan, Func<string, OffloadConfig> config, double dropout = 0, GiantSharp.Model.MoeConfig? moe = null)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        using var reference = NewModel(plan, dropout: dropout, moe: moe);
+        using var refOpt = Optimizer();
+        var refResults = Train(reference, refOpt, new ResidentTrainStep(), 0, Steps);
+        Assert.All(refResults, r => Assert.True(r.GradNorm > Clip, $"clip {Clip} does not clip a norm of {r.GradNorm}"));
+
+        using var model = NewModel(plan, dropout: dropout, moe: moe);
+        using var opt = Optimizer();
+        var session = OffloadSession.Attach(model, opt, config(dir.Path));
+        List<StepResult> results;
+        using (var step = new LayerStreamedTrainStep(session)) results = Train(model, opt, step, 0, Steps);
+        session.Detach(opt);
+        for (int s = 0; s < Steps; s++)
+        {
+            Assert.Equal(refResults[s].Loss, results[s].Loss, 5);
+            Assert.Equal(refResults[s].GradNorm, results[s].GradNorm, 5);
+        }
+        return MaxRelativeDiff(model, reference);
+    }
+
+    [Fact]
+    public void Host_tier_all_layers_equals_resident_training()
+    {
+        var diff = TrainBothAndCompare(null, _ => new OffloadConfig { Params = Tier.Host, Grads = Tier.Host, Optimizer = Tier.Host, Prefetch = 1 });
+        Assert.True(diff <= Tolerance, $"relative difference {diff}");
+    }
+
+    [Fact]
+    public void Disk_tier_last_layers_equals_resident_training()
+    {
+        var diff = TrainBothAndCompare(null, dir => new OffloadConfig
+        {
+            Params = Tier.Disk, Grads = Tier.Disk, Optimizer = Tier.Disk, Layers = LayerSelection.Last(3), Prefetch = 2, Dir = dir,
+        });
+        Assert.True(diff <= Tolerance, $"relative difference {diff}");
+    }
+
+    [Fact]
+    public void Dropout_masks_are_replayed_in_the_recompute()
+    {
+        var diff = TrainBothAndCompare(null, _ => new OffloadConfig { Layers = LayerSelection.Share(0.5) }, dropout: 0.1);
+        Assert.True(diff <= Tolerance, $"relative difference {diff}");
+    }
+
+    [Fact]
+    public void Pseudo_giant_with_offloaded_optimizer_equals_resident_training()
+    {
+        var diff = TrainBothAndCompare(SharingPlan.All, dir => new OffloadConfig { Params = Tier.Disk, Grads = Tier.Host, Optimizer = Tier.Disk, Dir = dir });
+        Assert.True(diff <= Tolerance, $"relative difference {diff}");
+    }
+
+    [Fact]
+    public void Moe_model_with_offloaded_experts_equals_resident_training()
+    {
+        // Issue 4: the MoE layers (router + experts, with their auxiliary losses) stream like dense ones.
+        var moe = new GiantSharp.Model.MoeConfig { NumExperts = 4, NumPrototypes = 2, CapacityFactor = 1.25, AuxLossCoef = 0.01, RouterZLossCoef = 0.001, MoeEvery = 2 };
+        var diff = TrainBothAndCompare(null, dir => new OffloadConfig { Params = Tier.Disk, Grads = Tier.Host, Optimizer = Tier.Disk, Dir = dir, Prefetch = 1 }, moe: moe);
+        Assert.True(diff <= Tolerance, $"relative difference {diff}");
+    }
+}

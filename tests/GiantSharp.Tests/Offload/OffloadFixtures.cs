@@ -1,0 +1,63 @@
+using GiantSharp.Model;
+using GiantSharp.Sharing;
+using GiantSharp.Training.Optim;
+using GiantSharp.Training.Steps;
+using GiantSharp.Tests.Data;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Tests.Offload;
+
+/// <summary>Shared pieces of the offload tests: a trainable tiny model, fixed batches, runs of N steps, and parameter comparison.</summary>
+internal static class OffloadFixtures
+{
+    public const double Lr = 3e-3;
+    public const double Clip = 0.5;   // below the tiny model's gradient norm (~1.5-3): clipping is active
+
+    public static GptModel NewModel(SharingPlan? plan = null, int nLayer = 4, double dropout = 0, MoeConfig? moe = null)
+    {
+        var model = TinyModels.Build(TinyModels.Config(nLayer) with { Dropout = dropout, Moe = moe }, plan);
+        model.train();
+        return model;
+    }
+
+    public static AdamW Optimizer() => new(new AdamWOptions());
+
+    /// <summary>Two micro-batches for step <paramref name="step"/>: X = tokens[:, :-1], Y = tokens[:, 1:], each (2, 15).</summary>
+    public static MicroBatch[] Batches(ModelConfig config, int step, int microBatches = 2) =>
+        Enumerable.Range(0, microBatches).Select(k =>
+        {
+            var tokens = TinyModels.Tokens(config, batch: 2, seed: 1000 + 10 * step + k);
+            return new MicroBatch(tokens[.., ..^1].contiguous().DetachFromDisposeScope(), tokens[.., 1..].contiguous().DetachFromDisposeScope());
+        }).ToArray();
+
+    /// <summary>Runs steps <paramref name="from"/>..<paramref name="to"/>-1 and returns their results.</summary>
+    public static List<StepResult> Train(GptModel model, AdamW optimizer, ITrainStep step, int from, int to, double clip = Clip)
+    {
+        var results = new List<StepResult>();
+        for (int s = from; s < to; s++)
+        {
+            using var scope = NewDisposeScope();
+            results.Add(step.Step(model, optimizer, Batches(model.Config, s), Lr, clip));
+        }
+        return results;
+    }
+
+    /// <summary>The largest per-tensor relative difference ||a - b|| / ||b|| over all parameters, matched by name.</summary>
+    public static double MaxRelativeDiff(GptModel a, GptModel b)
+    {
+        using var scope = NewDisposeScope();
+        var bs = b.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        double worst = 0;
+        foreach (var (name, p) in a.named_parameters())
+        {
+            var q = bs[name];
+            Assert.Equal(q.shape, p.shape);
+            var diff = (p - q).norm().item<float>() / Math.Max(q.norm().item<float>(), 1e-12f);
+            worst = Math.Max(worst, diff);
+        }
+        return worst;
+    }
+
+    /// <summary>The path of <paramref name="name"/> inside <paramref name="dir"/> (not created).</summary>
+    public static string Sub(this TempDir dir, string name) => Path.Combine(dir.Path, name);
+}
