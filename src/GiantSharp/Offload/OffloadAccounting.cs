@@ -20,8 +20,7 @@ public static class OffloadAccounting
     public static long BlockParameters(ModelConfig c, bool isMoe = false) => ModelSize.BlockParameters(c, isMoe);
 
     /// <summary>Parameters outside the layer stack: token embedding (tied with the head), learned positions, final LayerNorm.</summary>
-    public static long ResidentParameters(ModelConfig c) =>
-        (long)c.VocabSize * c.DModel + (c.Positional == "learned" ? (long)c.SeqLen * c.DModel : 0) + c.DModel + (c.Bias ? c.DModel : 0);
+    public static long ResidentParameters(ModelConfig c) => ModelSize.OutsideParameters(c);
 
     /// <summary>The offload plan of a model of shape <paramref name="model"/> shared per <paramref name="sharing"/>.</summary>
     /// <exception cref="ConfigException">The model, sharing or offload configuration is invalid.</exception>

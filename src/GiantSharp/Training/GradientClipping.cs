@@ -25,9 +25,10 @@ public static class GradientClipping
     /// float64. Large tensors go in chunks of <see cref="ChunkElements"/> so that no float64 copy of a whole
     /// gradient is made (a copy of the 50257 x 768 embedding gradient is 300 MB, page-faulted in every step);
     /// only the order of the float64 additions differs from one whole-tensor sum, and libtorch's own
-    /// parallel sum already varies that order with the thread count.
+    /// parallel sum already varies that order with the thread count. The offload engine sums per layer
+    /// with this same function, so its global norm equals the resident one.
     /// </summary>
-    private static double SumOfSquares(Tensor grad)
+    public static double SumOfSquares(Tensor grad)
     {
         using var scope = NewDisposeScope();
         var flat = grad.reshape(-1);                                                   // (n,), a view when contiguous

@@ -113,7 +113,7 @@ public sealed class TensorStore : IDisposable
             var view = layout.View(flat, i);
             var v = values[i].device == view.device ? values[i] : values[i].to(view.device);
             if (overwrite) view.copy_(v); else view.add_(v);
-            if (sumSquares is not null) sumSquares[i] = Norms.SumOfSquares(view);
+            if (sumSquares is not null) sumSquares[i] = Training.GradientClipping.SumOfSquares(view);
         }
     }
 

@@ -41,7 +41,7 @@ internal static class StreamedOptimizer
         foreach (var (name, p) in model.named_parameters())
         {
             if (s.ManagedParams.TryGetValue(name, out var at)) sumSq += squares[at.Block][at.Entry];
-            else if (p.grad is { } g) sumSq += Norms.SumOfSquares(g);
+            else if (p.grad is { } g) sumSq += Training.GradientClipping.SumOfSquares(g);
         }
         return Math.Sqrt(sumSq);
     }
