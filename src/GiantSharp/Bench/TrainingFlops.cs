@@ -22,11 +22,8 @@ public static class TrainingFlops
     public static long NonEmbeddingParameters(ModelConfig config)
     {
         if (config.Moe is not null) throw new ArgumentException("FLOPs per token are counted here for dense models only", nameof(config));
-        long c = config.DModel, f = config.DFf, bias = config.Bias ? 1 : 0;
-        long attention = c * 3 * c + bias * 3 * c + c * c + bias * c;
-        long mlp = c * f + bias * f + f * c + bias * c;
-        long layerNorm = c + bias * c;
-        return config.NLayer * (attention + mlp + 2 * layerNorm) + layerNorm;
+        long finalLayerNorm = config.Bias ? 2L * config.DModel : config.DModel;
+        return config.NLayer * ModelSize.BlockParameters(config, isMoe: false) + finalLayerNorm;
     }
 
     /// <summary>
@@ -34,8 +31,9 @@ public static class TrainingFlops
     /// C d_model, V vocab_size, L n_layer, T seq_len).
     /// </summary>
     /// <exception cref="ArgumentException">The config has mixture-of-experts layers.</exception>
-    public static double PerToken(ModelConfig config) =>
-        6.0 * NonEmbeddingParameters(config)
-        + 6.0 * config.DModel * config.VocabSize
-        + 12.0 * config.NLayer * config.DModel * config.SeqLen;
+    public static double PerToken(ModelConfig config)
+    {
+        if (config.Moe is not null) throw new ArgumentException("FLOPs per token are counted here for dense models only", nameof(config));
+        return ModelSize.Of(config, config.NLayer).FlopsPerToken;   // the same sum, counted once for info and bench
+    }
 }

@@ -34,9 +34,8 @@ public sealed record ModelSize(long TotalParameters, long UniqueParameters, long
         ArgumentOutOfRangeException.ThrowIfLessThan(uniqueBlocks, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(uniqueBlocks, config.NLayer);
         long c = config.DModel;
-        long tokenEmbedding = (long)config.VocabSize * c;
-        long positionEmbedding = config.Positional == "learned" ? config.SeqLen * c : 0;
-        long outside = tokenEmbedding + positionEmbedding + LayerNorm(config);
+        long positionEmbedding = PositionEmbeddingParameters(config);
+        long outside = OutsideParameters(config);
 
         long total = outside, unique = outside, active = outside;
         for (int layer = 0; layer < config.NLayer; layer++)
@@ -49,6 +48,13 @@ public sealed record ModelSize(long TotalParameters, long UniqueParameters, long
         long flops = 6 * (active - positionEmbedding) + 12L * config.NLayer * c * config.SeqLen;
         return new ModelSize(total, unique, active, flops);
     }
+
+    /// <summary>Parameters outside the layer stack: token embedding (tied with the LM head), learned positions, final LayerNorm.</summary>
+    public static long OutsideParameters(ModelConfig config) =>
+        (long)config.VocabSize * config.DModel + PositionEmbeddingParameters(config) + LayerNorm(config);
+
+    private static long PositionEmbeddingParameters(ModelConfig config) =>
+        config.Positional == "learned" ? (long)config.SeqLen * config.DModel : 0;
 
     /// <summary>Parameters of one block: two LayerNorms, attention, and a dense FFN or an MoE FFN (router (E, C) + E experts).</summary>
     public static long BlockParameters(ModelConfig config, bool isMoe)
