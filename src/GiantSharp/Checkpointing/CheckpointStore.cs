@@ -13,12 +13,16 @@ namespace GiantSharp.Checkpointing;
 /// (<c>exp_avg.NAME</c>, <c>exp_avg_sq.NAME</c>) and <c>state.json</c> (<see cref="TrainState"/>), under
 /// <c>{root}/step-NNNNNNNN</c>, with <c>{root}/latest</c> naming the newest. A checkpoint is written into a
 /// temporary folder and renamed into place, and <c>latest</c> is replaced by rename, so a failed save
-/// (disk full, I/O error) leaves the last good checkpoint intact.
+/// (disk full, I/O error) leaves the last good checkpoint intact. An offloaded run adds the part
+/// <c>offload/</c> (the offload store's snapshot) and leaves the streamed parameters out of <c>model.safetensors</c>
+/// (<see cref="TrainState.Offloaded"/>).
 /// </summary>
 public sealed class CheckpointStore
 {
     /// <summary>File naming the newest checkpoint folder.</summary>
     public const string LatestFileName = "latest";
+    /// <summary>Folder, inside a checkpoint, of the offload part.</summary>
+    public const string OffloadPart = "offload";
     private const string ModelFile = "model.safetensors", OptimizerFile = "optimizer.safetensors", StateFile = "state.json";
 
     /// <summary>A store under <paramref name="root"/> (created on first save).</summary>
@@ -31,16 +35,27 @@ public sealed class CheckpointStore
     internal Action<string>? BeforePublish { get; set; }
 
     /// <summary>Saves a checkpoint and prunes all but the newest <paramref name="keep"/>.</summary>
+    /// <param name="model">The model; parameters named in <see cref="TrainState.Offloaded"/> are left out.</param>
+    /// <param name="optimizer">The optimizer (its state of resident parameters).</param>
+    /// <param name="state">Where the run stands.</param>
+    /// <param name="keep">Checkpoints to keep, newest first.</param>
+    /// <param name="writeOffloadPart">Writes the offload part into the folder it is given; required when <see cref="TrainState.Offloaded"/> is not empty.</param>
     /// <returns>The checkpoint folder.</returns>
     /// <exception cref="DataException">It could not be written; the previous checkpoint is untouched.</exception>
-    public string Save(GptModel model, AdamW optimizer, TrainState state, int keep)
+    /// <exception cref="ArgumentException">Parameters are offloaded but no <paramref name="writeOffloadPart"/> is given.</exception>
+    public string Save(GptModel model, AdamW optimizer, TrainState state, int keep, Action<string>? writeOffloadPart = null)
     {
+        if (state.Offloaded.Length > 0 && writeOffloadPart is null)
+            throw new ArgumentException("offloaded parameters need an offload part writer", nameof(writeOffloadPart));
         var final = Path.Combine(Root, $"step-{state.GlobalStep:D8}");
         var temp = Path.Combine(Root, $".tmp-step-{state.GlobalStep:D8}-{Guid.NewGuid():N}");
         try
         {
             Directory.CreateDirectory(temp);
-            Safetensors.SaveStateDict(Path.Combine(temp, ModelFile), model.state_dict());
+            var offloaded = state.Offloaded.ToHashSet(StringComparer.Ordinal);
+            var weights = model.state_dict().Where(kv => !offloaded.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            Safetensors.SaveStateDict(Path.Combine(temp, ModelFile), weights);
+            writeOffloadPart?.Invoke(Path.Combine(temp, OffloadPart));
             var opt = new Dictionary<string, Tensor>();
             foreach (var (name, st) in optimizer.State)
             {
@@ -57,7 +72,7 @@ public sealed class CheckpointStore
             WriteDurably(latestTemp, Path.GetFileName(final));
             File.Move(latestTemp, Path.Combine(Root, LatestFileName), overwrite: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DataException)
         {
             TryDelete(temp);
             var kept = Latest();
@@ -104,23 +119,34 @@ public sealed class CheckpointStore
         catch (JsonException e) { throw new DataException(file, $"unreadable checkpoint state: {e.Message}"); }
     }
 
-    /// <summary>Builds the checkpoint's model (its sharing included) with its weights.</summary>
+    /// <summary>
+    /// Builds the checkpoint's model (its sharing included) with its weights; parameters in
+    /// <see cref="TrainState.Offloaded"/> keep their initial values (their own are in the offload part).
+    /// </summary>
     /// <exception cref="DataException">The weights do not match the config (names or shapes).</exception>
     public static GptModel LoadModel(string dir, RunConfig config, TrainState state)
     {
         var model = new GptModel(config.Model, state.LayerToBlock);
-        LoadInto(model, dir);
+        LoadInto(model, dir, state.Offloaded);
         return model;
     }
 
     /// <summary>Copies the checkpoint's weights into <paramref name="model"/>, which must have the same names and shapes.</summary>
+    /// <param name="model">The model to fill.</param>
+    /// <param name="dir">The checkpoint folder.</param>
+    /// <param name="offloaded">Parameters that may be absent from the file (they were saved in the offload part).</param>
     /// <exception cref="DataException">A name or shape differs; the message names the file and the tensor.</exception>
-    public static void LoadInto(GptModel model, string dir)
+    public static void LoadInto(GptModel model, string dir, IReadOnlyCollection<string>? offloaded = null)
     {
         var file = Path.Combine(dir, ModelFile);
         using var scope = NewDisposeScope();
         var saved = ReadTensors(file);
         var target = model.state_dict();
+        if (offloaded is { Count: > 0 })
+        {
+            var skip = offloaded.ToHashSet(StringComparer.Ordinal);
+            target = target.Where(kv => !skip.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        }
         var missing = target.Keys.Except(saved.Keys).FirstOrDefault();
         if (missing is not null) throw new DataException(file, $"checkpoint does not match the model: no tensor '{missing}'");
         var extra = saved.Keys.Except(target.Keys).FirstOrDefault();

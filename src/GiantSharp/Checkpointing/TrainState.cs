@@ -28,6 +28,12 @@ public sealed record TrainState
     public string RngState { get; init; } = "";
     /// <summary>AdamW step count per parameter name.</summary>
     public Dictionary<string, long> OptimizerSteps { get; init; } = new();
+    /// <summary>
+    /// Parameters whose values are not in <c>model.safetensors</c> but in the checkpoint's offload part (folder
+    /// <c>offload/</c>, an offload-store snapshot with their AdamW moments): those of the layers an offloaded stage
+    /// streams. Empty when nothing was offloaded.
+    /// </summary>
+    public string[] Offloaded { get; init; } = [];
     /// <summary>The run's config (with vocab_size resolved), as JSON.</summary>
     public string ConfigJson { get; init; } = "";
 }

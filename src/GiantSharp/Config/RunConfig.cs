@@ -34,12 +34,15 @@ public sealed record RunConfig
     /// <summary>Checkpointing.</summary>
     public CheckpointConfig Checkpoint { get; init; } = new();
     /// <summary>
-    /// Granular offloading of the Real Giant (issue 3): tiers and layers. Used by <c>giant info</c> (bytes per tier,
-    /// largest model that fits) and the offload engine; <c>giant train</c> does not stream layers yet and refuses it.
+    /// Granular offloading (M6-10T sec. 3.2): tiers and layers. Stages stream their layers per this section unless
+    /// they say <c>"offload": false</c>; <c>giant info</c> shows its bytes per tier and the largest model that fits.
     /// </summary>
     public Offload.OffloadConfig? Offload { get; init; }
     /// <summary>Log a line and metrics every this many steps.</summary>
     public int LogEvery { get; init; } = 10;
+
+    /// <summary>Whether stage <paramref name="stage"/> streams layers: the run has an <c>offload</c> section and the stage does not opt out.</summary>
+    public bool IsOffloaded(int stage) => Offload is not null && Stages[stage].Offload != false;
 
     /// <summary>Total optimizer steps over all stages.</summary>
     public int TotalSteps => Stages.Sum(s => s.Steps);
@@ -66,6 +69,9 @@ public sealed record RunConfig
         Eval.Validate();
         Checkpoint.Validate();
         Offload?.Validate(Model.NLayer);
+        for (int i = 0; i < Stages.Count; i++)
+            if (Stages[i].Offload == true && Offload is null)
+                throw new ConfigException($"stages[{i}].offload", "is true but the run has no 'offload' section (tiers, layers) to follow");
         if (LogEvery <= 0) throw new ConfigException("log_every", $"must be > 0, got {LogEvery}");
         return this;
     }

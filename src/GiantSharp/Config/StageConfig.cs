@@ -23,6 +23,12 @@ public sealed record StageConfig
     public double? Lr { get; init; }
     /// <summary>Linear re-warmup at the start of the stage, in steps (0: none).</summary>
     public int RewarmupSteps { get; init; }
+    /// <summary>
+    /// Whether this stage streams layers per the run's <c>offload</c> section; null (the default) follows it: yes
+    /// when the run has one. <c>false</c> on the Pseudo Giant stage trains it resident and offloads only the Real
+    /// Giant, as in M6-10T (sec. 3.2: the Pseudo Giant is small enough to need no offloading).
+    /// </summary>
+    public bool? Offload { get; init; }
 
     /// <summary>Gradient-accumulation micro-batches per step: global_batch / micro_batch.</summary>
     public int AccumulationSteps => GlobalBatch / MicroBatch;

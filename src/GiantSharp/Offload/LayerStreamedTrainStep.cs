@@ -89,6 +89,38 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         return new StepResult(lossSum / microBatches.Count, auxSum / microBatches.Count, gradNorm, metrics.Mean());
     }
 
+    /// <summary>
+    /// Logits (B, T, V) of tokens <paramref name="x"/> (B, T) without autograd, the offloaded layers streamed in
+    /// with prefetch as in the training forward pass; for evaluation (the caller sets eval mode).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is not the session's model.</exception>
+    /// <exception cref="Errors.DataException">A disk-tier file vanished or could not be read.</exception>
+    public Tensor Forward(GptModel model, Tensor x)
+    {
+        if (!ReferenceEquals(model, _session.Model)) throw new ArgumentException("this is not the model of the step's offload session", nameof(model));
+        using var _ = no_grad();
+        int n = model.Layers.NumLayers;
+        _streamer.Begin(Enumerable.Range(0, n).ToArray());
+        try
+        {
+            using var scope = NewDisposeScope();
+            var h = model.Embed(x);                                              // (B, T, C)
+            for (int i = 0; i < n; i++)
+            {
+                _streamer.Acquire(i);
+                h = model.Layers.LayerBlock(i).call(h);
+                _streamer.Release(i);
+            }
+            _streamer.End();
+            return model.Head(h).MoveToOuterDisposeScope();                     // (B, T, V)
+        }
+        catch
+        {
+            _streamer.Abort();
+            throw;
+        }
+    }
+
     /// <summary>One micro-batch: streamed forward without autograd, head backward, streamed recompute-and-backward.</summary>
     private (double Loss, double Aux) ForwardBackward(GptModel model, MicroBatch mb, int m, int count, ref int pos, double[][] squares, MetricsAverager metrics)
     {

@@ -45,6 +45,10 @@ public sealed class OffloadSession : IDisposable
     /// <summary>For each parameter name of the offloaded blocks: its block and index in the block's layout.</summary>
     internal Dictionary<string, (int Block, int Entry)> ManagedParams { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Names of the parameters that stream in from host or disk (hollow between uses), in block order.</summary>
+    public IEnumerable<string> StreamedParameters =>
+        ManagedParams.Where(kv => Plan.Blocks[kv.Value.Block]!.Streamed).OrderBy(kv => kv.Value.Block).ThenBy(kv => kv.Value.Entry).Select(kv => kv.Key);
+
     /// <summary>Store key of block <paramref name="block"/>'s parameters (absent when they stay on the device).</summary>
     public static string ParamsKey(int block) => $"block{block:D5}.params";
     /// <summary>Store key of block <paramref name="block"/>'s gradients.</summary>

@@ -5,7 +5,7 @@ using GiantSharp.Config;
 using GiantSharp.Data;
 using GiantSharp.Errors;
 using GiantSharp.Model;
-using GiantSharp.Sharing;
+using GiantSharp.Offload;
 using GiantSharp.Training.Optim;
 using GiantSharp.Training.Steps;
 using static TorchSharp.torch;
@@ -24,6 +24,7 @@ public sealed class Trainer : IDisposable
     private readonly Func<int, ITrainStep> _stepFactory;
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
+    private readonly StagePlacement _placement;
 
     /// <summary>
     /// Prepares a run on <paramref name="corpus"/>: builds the model of the first stage, or restores the
@@ -32,15 +33,15 @@ public sealed class Trainer : IDisposable
     /// <param name="config">The run (validated); vocab_size 0 is taken from the corpus's tokenizer.</param>
     /// <param name="corpus">The prepared corpus (train and val shards).</param>
     /// <param name="observers">Who is told of progress (more can be added to <see cref="Observers"/>).</param>
-    /// <param name="stepFactory">Chooses the step executor for a stage index (default: resident).</param>
+    /// <param name="stepFactory">Chooses the step executor of a resident stage, by stage index (default: resident);
+    /// a stage the config offloads (<see cref="RunConfig.IsOffloaded"/>) streams its layers.</param>
     /// <param name="resumeFrom">A checkpoint or run folder to continue from; null starts afresh.</param>
     /// <exception cref="ConfigException">vocab_size is smaller than the tokenizer's, or the config does not fit the checkpoint.</exception>
     /// <exception cref="DataException">The corpus is too short for seq_len, or the checkpoint does not match.</exception>
+    /// <remarks>Resuming rebuilds the whole model before its offloaded layers are hollowed again, so it needs room for the model's parameters once.</remarks>
     public Trainer(RunConfig config, PreparedCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
         Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null)
     {
-        if (config.Offload is not null && stepFactory is null)
-            throw new ConfigException("offload", "giant train does not stream offloaded layers yet; remove 'offload' (giant info and the offload engine/benchmarks use it)");
         Config = ResolveVocab(config, corpus.Tokenizer);
         _corpus = corpus;
         Observers = new List<ITrainingObserver>(observers ?? []);
@@ -56,6 +57,7 @@ public sealed class Trainer : IDisposable
             manual_seed(Config.Seed);
             Model = new GptModel(Config.Model, Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer));
             State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
+            _placement = new StagePlacement(Config);
         }
         else
         {
@@ -68,6 +70,7 @@ public sealed class Trainer : IDisposable
             CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
             if (state.RngState.Length > 0) random.set_rng_state(tensor(Convert.FromBase64String(state.RngState)));
             State = state;
+            _placement = new StagePlacement(Config, dir);
         }
         Model.to(_device);
         Model.train();
@@ -78,7 +81,10 @@ public sealed class Trainer : IDisposable
 
     /// <summary>The run's config, with vocab_size taken from the tokenizer when it was 0.</summary>
     public RunConfig Config { get; }
-    /// <summary>The model being trained (its sharing changes at a delinking stage switch).</summary>
+    /// <summary>
+    /// The model being trained (its sharing changes at a delinking stage switch). During and after an offloaded
+    /// stage its streamed layers are hollow; <see cref="BringBackOffloaded"/> restores them.
+    /// </summary>
     public GptModel Model { get; }
     /// <summary>The optimizer (its state is delinked with the model).</summary>
     public AdamW Optimizer { get; }
@@ -95,9 +101,9 @@ public sealed class Trainer : IDisposable
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];
-            var delinked = EnterStage(stage);
+            var delinked = _placement.EnterStage(si, Model, Optimizer);
             foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
-            using var executor = _stepFactory(si);
+            using var executor = _placement.Executor(() => _stepFactory(si));
             while (State.GlobalStep < stageStart + stage.Steps && !cancel.IsCancellationRequested)
                 TrainOneStep(si, stage, executor, schedule, sampler, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
             if (cancel.IsCancellationRequested) return;
@@ -137,7 +143,7 @@ public sealed class Trainer : IDisposable
         var isLast = isLastOfStage && si == Config.Stages.Count - 1;
         if (isLastOfStage || (Config.Eval.Every > 0 && State.GlobalStep % Config.Eval.Every == 0))
         {
-            var val = Evaluator.Loss(Model, _corpus.Val, Config.Eval.Sequences, stage.MicroBatch, _device);
+            var val = Evaluator.Loss(Model, _corpus.Val, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
             foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
         }
         if (isLast || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
@@ -153,21 +159,18 @@ public sealed class Trainer : IDisposable
             LayerToBlock = Model.Layers.LayerToBlock.ToArray(),
             RngState = Convert.ToBase64String(random.get_rng_state().data<byte>().ToArray()),
             ConfigJson = ConfigLoader.ToJson(Config),
+            Offloaded = _placement.Offloaded,
         };
-        var path = _checkpoints.Save(Model, Optimizer, state, Config.Checkpoint.Keep);
+        var path = _checkpoints.Save(Model, Optimizer, state, Config.Checkpoint.Keep, _placement.PartWriter);
         foreach (var o in Observers) o.OnCheckpoint(path, State.GlobalStep);
         return path;
     }
 
-    private bool EnterStage(StageConfig stage)
-    {
-        var target = stage.Sharing.LayerMap(Config.Model.NLayer);
-        if (target.SequenceEqual(Model.Layers.LayerToBlock)) return false;
-        if (stage.Sharing.Mode != "none")
-            throw new ConfigException("stages", $"cannot move a model with layer map [{string.Join(",", Model.Layers.LayerToBlock)}] to sharing '{stage.Sharing}'");
-        Delinker.Delink(Model, Optimizer, Config.Delink.OptimizerState);
-        return true;
-    }
+    /// <summary>
+    /// Brings the layers an offloaded stage left in the store back into <see cref="Model"/> and their AdamW state
+    /// into <see cref="Optimizer"/>, e.g. to sample from or compare the trained model; needs room for all of it.
+    /// </summary>
+    public void BringBackOffloaded() => _placement.Release(Optimizer);
 
     private static RunConfig ResolveVocab(RunConfig config, ITokenizer tokenizer)
     {
@@ -180,6 +183,7 @@ public sealed class Trainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _placement.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
     }

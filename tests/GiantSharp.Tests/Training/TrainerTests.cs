@@ -139,11 +139,6 @@ public class TrainerTests
         Assert.Equal("model", e.Key);
     }
 
-    private sealed class StopAt(int step, CancellationTokenSource cts) : ITrainingObserver
-    {
-        public void OnStep(StepLog log) { if (log.Step == step) cts.Cancel(); }
-    }
-
     private sealed class LiveTensorProbe : ITrainingObserver
     {
         public Dictionary<int, long> At { get; } = new();

@@ -1,5 +1,6 @@
 using GiantSharp.Model;
 using GiantSharp.Training.Optim;
+using static TorchSharp.torch;
 
 namespace GiantSharp.Training.Steps;
 
@@ -21,4 +22,17 @@ public interface ITrainStep : IDisposable
     /// <param name="lr">Learning rate of this step.</param>
     /// <param name="gradClip">Maximum global gradient L2 norm; 0 or less disables clipping.</param>
     StepResult Step(GptModel model, AdamW optimizer, IReadOnlyList<MicroBatch> microBatches, double lr, double gradClip);
+
+    /// <summary>
+    /// The model's logits for evaluation, without autograd, in whatever mode the model is in (the caller sets
+    /// eval mode). The default runs the model as it is; an executor whose layers live elsewhere streams them in.
+    /// </summary>
+    /// <param name="model">The model the steps run on.</param>
+    /// <param name="x">Token ids (B, T).</param>
+    /// <returns>Logits (B, T, V).</returns>
+    Tensor Forward(GptModel model, Tensor x)
+    {
+        using var _ = no_grad();
+        return model.call(x);
+    }
 }

@@ -1,0 +1,37 @@
+using GiantSharp.Checkpointing;
+using GiantSharp.Errors;
+using GiantSharp.Model;
+using GiantSharp.Training.Optim;
+
+namespace GiantSharp.Offload;
+
+/// <summary>
+/// Reads the offload part of a checkpoint (<see cref="CheckpointStore.OffloadPart"/>, written while a stage
+/// streamed its layers) back into a whole, resident model, for evaluation, sampling or offline delinking.
+/// </summary>
+public static class OffloadedCheckpoint
+{
+    /// <summary>
+    /// Fills the parameters of <paramref name="model"/> (built whole, with the checkpoint's layer map) that the
+    /// checkpoint holds in its offload part, and puts their AdamW moments and step counts into
+    /// <paramref name="optimizer"/>, beside what it holds. Does nothing when the checkpoint has no offload part.
+    /// Disk-tier groups are read into host memory, so the model must fit there.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint folder.</param>
+    /// <param name="model">The whole model, every parameter with storage.</param>
+    /// <param name="config">The run's offload section (it says which layers and tensors the part holds).</param>
+    /// <param name="optimizer">Receives the offloaded parameters' AdamW state.</param>
+    /// <exception cref="DataException">The part does not match the model, or the run has no offload section.</exception>
+    /// <exception cref="ConfigException">The model does not fit in host memory.</exception>
+    public static void Restore(string checkpoint, GptModel model, OffloadConfig? config, AdamW optimizer)
+    {
+        var part = Path.Combine(checkpoint, CheckpointStore.OffloadPart);
+        if (!Directory.Exists(part)) return;
+        if (config is null) throw new DataException(part, "the checkpoint's config has no 'offload' section to read this part with");
+        var host = config with { Params = OffHost(config.Params), Grads = OffHost(config.Grads), Optimizer = OffHost(config.Optimizer), Dir = null };
+        using var session = OffloadSession.Load(part, model, host);
+        session.Detach(optimizer);
+    }
+
+    private static Tier OffHost(Tier tier) => tier == Tier.Disk ? Tier.Host : tier;
+}

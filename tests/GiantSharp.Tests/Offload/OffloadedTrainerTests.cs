@@ -1,0 +1,112 @@
+using GiantSharp.Checkpointing;
+using GiantSharp.Config;
+using GiantSharp.Errors;
+using GiantSharp.Offload;
+using GiantSharp.Tests.Training;
+using GiantSharp.Training;
+using static TorchSharp.torch;
+
+namespace GiantSharp.Tests.Offload;
+
+/// <summary>
+/// The trainer with an <c>offload</c> section: the paper's situation (Pseudo Giant resident, Real Giant streamed)
+/// gives the numbers of the all-resident run, and an offloaded run checkpoints and resumes exactly.
+/// </summary>
+[Collection(OffloadCollection.Name)]
+public class OffloadedTrainerTests
+{
+    /// <summary>The tiny Pseudo-to-Real run with dropout and accumulation, the pseudo stage resident and the real one offloaded.</summary>
+    private static RunConfig Offloaded(TinyCorpus corpus, string name, Tier tier, int pseudoSteps = 4, int realSteps = 6)
+    {
+        var run = corpus.Run(pseudoSteps, realSteps, name);
+        return run with
+        {
+            Model = run.Model with { Dropout = 0.1 },
+            Stages = [run.Stages[0] with { Offload = false }, run.Stages[1]],
+            Offload = new OffloadConfig { Params = tier, Grads = tier, Optimizer = tier, Prefetch = 1, Dir = tier == Tier.Disk ? Path.Combine(corpus.Root, "nvme") : null },
+            Eval = run.Eval with { Every = 3 },
+        };
+    }
+
+    [Theory]
+    [InlineData(Tier.Host)]
+    [InlineData(Tier.Disk)]
+    public void Real_giant_offloaded_after_a_resident_pseudo_giant_equals_the_resident_run(Tier tier)
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var offloaded = Offloaded(corpus, "off", tier);
+        var resident = offloaded with { Name = "res", OutDir = Path.Combine(corpus.Root, "runs", "res"), Offload = null, Stages = offloaded.Stages.Select(s => s with { Offload = null }).ToList() };
+        var (a, b) = (new RecordingObserver(), new RecordingObserver());
+        using var reference = new Trainer(resident, data, [a]);
+        reference.Run();
+        using var trainer = new Trainer(offloaded, data, [b]);
+        trainer.Run();
+
+        Assert.Equal(a.Steps.Select(s => s.Loss), b.Steps.Select(s => s.Loss), (x, y) => Math.Abs(x - y) <= 1e-5);
+        Assert.Equal(a.Evals.Select(e => e.ValLoss), b.Evals.Select(e => e.ValLoss), (x, y) => Math.Abs(x - y) <= 1e-5);
+        Assert.All(trainer.Model.Layers.UniqueBlocks, blk => Assert.All(blk.parameters(), p => Assert.Equal(0, p.numel())));
+        trainer.BringBackOffloaded();
+        Assert.True(OffloadFixtures.MaxRelativeDiff(trainer.Model, reference.Model) <= 1e-5);
+        Assert.Equal(reference.Optimizer.State.Keys.Order(), trainer.Optimizer.State.Keys.Order());
+    }
+
+    [Fact]
+    public void Offloaded_run_resumes_from_its_checkpoint_as_if_uninterrupted()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var whole = new RecordingObserver();
+        var config = Offloaded(corpus, "whole", Tier.Disk);
+        using (var t = new Trainer(config, data, [whole])) t.Run();
+
+        var split = config with { Name = "split", OutDir = Path.Combine(corpus.Root, "runs", "split"), Checkpoint = new CheckpointConfig { Every = 4, Keep = 3 } };
+        using (var cts = new CancellationTokenSource())
+        using (var t = new Trainer(split, data, [new StopAt(8, cts)]))
+            t.Run(cts.Token);
+        var ckpt = Path.Combine(split.OutDir, "checkpoints", "step-00000008");
+        var (state, _) = CheckpointStore.ReadState(ckpt);
+        Assert.NotEmpty(state.Offloaded);
+        Assert.True(Directory.Exists(Path.Combine(ckpt, CheckpointStore.OffloadPart)));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(corpus.Root, "nvme")));   // the stopped run removed its store
+
+        var resumed = new RecordingObserver();
+        using (var t = new Trainer(split, data, [resumed], resumeFrom: split.OutDir)) t.Run();
+        Assert.Equal(Enumerable.Range(9, 2), resumed.Steps.Select(s => s.Step));
+        for (int i = 0; i < 2; i++)
+            Assert.True(Math.Abs(whole.Steps[8 + i].Loss - resumed.Steps[i].Loss) <= 1e-5, $"step {9 + i}: {whole.Steps[8 + i].Loss} vs {resumed.Steps[i].Loss}");
+        Assert.Equal(whole.Evals[^1].ValLoss, resumed.Evals[^1].ValLoss, 5);
+    }
+
+    [Fact]
+    public void Checkpoint_of_an_offloaded_stage_reads_back_whole()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var config = Offloaded(corpus, "ckpt", Tier.Disk);
+        using var trainer = new Trainer(config, data);
+        trainer.Run();
+        trainer.BringBackOffloaded();
+
+        using var loaded = LoadedCheckpoint.Open(config.OutDir);
+        Assert.Equal(0.0, OffloadFixtures.MaxRelativeDiff(loaded.Model, trainer.Model));
+        using var optimizer = loaded.LoadOptimizer();
+        Assert.Equal(trainer.Optimizer.State.Keys.Order(), optimizer.State.Keys.Order());
+        using var scope = NewDisposeScope();
+        foreach (var (name, st) in trainer.Optimizer.State)
+        {
+            Assert.True(st.ExpAvgSq.allclose(optimizer.State[name].ExpAvgSq, rtol: 0, atol: 0), name);
+            Assert.Equal(st.Step, optimizer.State[name].Step);
+        }
+    }
+
+    [Fact]
+    public void Stage_that_asks_for_offload_without_an_offload_section_is_refused()
+    {
+        using var corpus = new TinyCorpus();
+        var run = corpus.Run();
+        var bad = run with { Stages = [run.Stages[0], run.Stages[1] with { Offload = true }] };
+        var e = Assert.Throws<ConfigException>(() => bad.Validate());
+        Assert.Equal("stages[1].offload", e.Key);
+    }
+}
