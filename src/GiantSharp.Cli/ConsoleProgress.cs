@@ -10,20 +10,20 @@ namespace GiantSharp.Cli;
 /// </summary>
 internal sealed class ConsoleProgress : ITrainingObserver
 {
-    private readonly int _logEvery;
+    private readonly RunConfig _config;
     private readonly string _label;
     private ProgressTask? _task;
 
-    private ConsoleProgress(int logEvery, string label)
+    private ConsoleProgress(RunConfig config, string label)
     {
-        _logEvery = logEvery;
+        _config = config;
         _label = label;
     }
 
     /// <summary>Runs <paramref name="body"/> with a progress display; the observer passed to it reports to that display.</summary>
     public static void Run(RunConfig config, string label, Action<ConsoleProgress> body)
     {
-        var progress = new ConsoleProgress(config.LogEvery, label);
+        var progress = new ConsoleProgress(config, label);
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             body(progress);
@@ -43,6 +43,8 @@ internal sealed class ConsoleProgress : ITrainingObserver
     public void OnStageStart(int stageIndex, StageConfig stage, int step, bool delinked)
     {
         var note = delinked ? " (delinked: every layer now has its own weights and optimizer state)" : "";
+        if (_config.IsOffloaded(stageIndex) && _config.Offload is { } o)
+            note += $"; offloaded layers {o.Layers}: params {o.Params}, grads {o.Grads}, optimizer {o.Optimizer}, prefetch {o.Prefetch}".ToLowerInvariant();
         Line($"[bold]{Markup.Escape(_label)}[/] stage [green]{Markup.Escape(stage.Name)}[/] from step {step}, sharing {stage.Sharing}{Markup.Escape(note)}");
     }
 
@@ -55,7 +57,7 @@ internal sealed class ConsoleProgress : ITrainingObserver
             _task.Description = Markup.Escape($"{_label}: {text}");
             _task.Value = log.Step;
         }
-        else if (log.Step % _logEvery == 0 || log.Step == log.TotalSteps)
+        else if (log.Step % _config.LogEvery == 0 || log.Step == log.TotalSteps)
         {
             var eta = TimeSpan.FromSeconds(log.EtaSeconds(log.TrainSeconds / Math.Max(1, log.Step)));
             Console.WriteLine($"{_label}: {text} eta {eta:mm\\:ss}");

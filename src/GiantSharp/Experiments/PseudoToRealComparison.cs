@@ -14,13 +14,14 @@ public static class PseudoToRealComparison
 {
     /// <summary>
     /// The from-scratch twin of a Pseudo-to-Real run: same stages (steps, batches, LR), every stage
-    /// unshared, so the two consume the same tokens under the same schedule.
+    /// unshared, so the two consume the same tokens under the same schedule. Every stage is placed like the last
+    /// (Real Giant) stage: offloaded when it is (M6-10T's situation: the Real Giant must be offloaded).
     /// </summary>
     public static RunConfig FromScratch(RunConfig pseudoToReal, string outDir) => pseudoToReal with
     {
         Name = pseudoToReal.Name + "-scratch",
         OutDir = outDir,
-        Stages = pseudoToReal.Stages.Select(s => s with { Name = "scratch", Sharing = SharingPlan.None }).ToList(),
+        Stages = pseudoToReal.Stages.Select(s => s with { Name = "scratch", Sharing = SharingPlan.None, Offload = pseudoToReal.Stages[^1].Offload }).ToList(),
     };
 
     /// <summary>
