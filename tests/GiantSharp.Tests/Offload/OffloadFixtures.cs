@@ -1,4 +1,5 @@
 using GiantSharp.Model;
+using GiantSharp.Offload;
 using GiantSharp.Sharing;
 using GiantSharp.Training.Optim;
 using GiantSharp.Training.Steps;
@@ -40,6 +41,34 @@ internal static class OffloadFixtures
             results.Add(step.Step(model, optimizer, Batches(model.Config, s), Lr, clip));
         }
         return results;
+    }
+
+    /// <summary>
+    /// Trains a resident model and an offloaded twin (configured by <paramref name="config"/> from a temp dir) for
+    /// <paramref name="steps"/> steps with clipping active and two micro-batches; checks losses and norms per step
+    /// and returns the parameters' largest relative difference after the offloaded twin detaches.
+    /// </summary>
+    public static double TrainBothAndCompare(SharingPlan? plan, Func<string, OffloadConfig> config, double dropout = 0, MoeConfig? moe = null, int steps = 20)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        using var reference = NewModel(plan, dropout: dropout, moe: moe);
+        using var refOpt = Optimizer();
+        var refResults = Train(reference, refOpt, new ResidentTrainStep(), 0, steps);
+        Assert.All(refResults, r => Assert.True(r.GradNorm > Clip, $"clip {Clip} does not clip a norm of {r.GradNorm}"));
+
+        using var model = NewModel(plan, dropout: dropout, moe: moe);
+        using var opt = Optimizer();
+        var session = OffloadSession.Attach(model, opt, config(dir.Path));
+        List<StepResult> results;
+        using (var step = new LayerStreamedTrainStep(session)) results = Train(model, opt, step, 0, steps);
+        session.Detach(opt);
+        for (int s = 0; s < steps; s++)
+        {
+            Assert.Equal(refResults[s].Loss, results[s].Loss, 5);
+            Assert.Equal(refResults[s].GradNorm, results[s].GradNorm, 5);
+        }
+        return MaxRelativeDiff(model, reference);
     }
 
     /// <summary>The largest per-tensor relative difference ||a - b|| / ||b|| over all parameters, matched by name.</summary>
