@@ -42,9 +42,9 @@ public sealed class OffloadSession : IDisposable
     public TensorStore Store { get; }
     /// <summary>The compute device.</summary>
     public Device Device => Store.Device;
-    /// <summary>AdamW step count per parameter name of the offloaded blocks (their moments are in the store).</summary>
+    /// <summary>AdamW step count per managed parameter name of the offloaded blocks (their moments are in the store).</summary>
     internal Dictionary<string, long> Steps { get; }
-    /// <summary>For each parameter name of the offloaded blocks: its block and index in the block's layout.</summary>
+    /// <summary>For each managed parameter name of the offloaded blocks: its block and index in the block's layout (unmanaged ones are absent).</summary>
     internal Dictionary<string, (int Block, int Entry)> ManagedParams { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Store key of block <paramref name="block"/>'s parameters (absent when they stay on the device).</summary>
