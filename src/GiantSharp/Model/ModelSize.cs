@@ -65,8 +65,8 @@ public sealed record ModelSize(long TotalParameters, long UniqueParameters, long
         return 2 * LayerNorm(config) + attention + ffn;
     }
 
-    // One dense FFN or one expert: (C, d_ff) and (d_ff, C) weights and their biases.
-    private static long ExpertParameters(ModelConfig config)
+    /// <summary>Parameters of one dense FFN or one expert: (C, d_ff) and (d_ff, C) weights and their biases.</summary>
+    public static long ExpertParameters(ModelConfig config)
     {
         long c = config.DModel, f = config.DFf, bias = config.Bias ? 1 : 0;
         return 2 * c * f + bias * (f + c);

@@ -10,7 +10,7 @@ namespace GiantSharp.Offload;
 /// <param name="Params">Tier of the parameters; not <see cref="Tier.Device"/> means the block streams in per layer.</param>
 /// <param name="Grads">Tier the gradients are accumulated on.</param>
 /// <param name="Optimizer">Tier of the AdamW moments, where the update runs.</param>
-/// <param name="Numel">Parameters in the block.</param>
+/// <param name="Numel">Parameters of the block the store manages (all, or its experts: <see cref="OffloadConfig.Tensors"/>); the rest stay resident.</param>
 public sealed record BlockPlacement(int Block, IReadOnlyList<int> Layers, Tier Params, Tier Grads, Tier Optimizer, long Numel)
 {
     /// <summary>Whether the block's parameters stream to the device per use (they live on host or disk).</summary>

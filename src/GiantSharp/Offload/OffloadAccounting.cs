@@ -29,8 +29,10 @@ public static class OffloadAccounting
         model.Validate();
         var map = sharing.LayerMap(model.NLayer);
         var blocks = map.Max() + 1;
-        var numel = Enumerable.Range(0, blocks).Select(b => BlockParameters(model, GptModel.IsMoeLayer(model, Array.IndexOf(map, b)))).ToArray();
-        return OffloadPlan.Create(offload, map, numel, ResidentParameters(model));
+        var isMoe = Enumerable.Range(0, blocks).Select(b => GptModel.IsMoeLayer(model, Array.IndexOf(map, b))).ToArray();
+        var numel = isMoe.Select(moe => BlockParameters(model, moe)).ToArray();
+        var managed = isMoe.Select(moe => ManagedTensors.Numel(offload.Tensors, model, moe)).ToArray();
+        return OffloadPlan.Create(offload, map, numel, ResidentParameters(model), managedNumel: managed);
     }
 
     /// <summary>Bytes per tier (see <see cref="Plan"/>).</summary>

@@ -8,7 +8,7 @@ namespace GiantSharp.Offload;
 /// ZeRO-Infinity, Rajbhandari et al. 2021). For the selected <see cref="Layers"/>, parameters, gradients and
 /// AdamW moments each live on a <see cref="Tier"/>; the other layers, the embeddings and the head stay resident
 /// on the device. JSON keys are snake_case:
-/// <c>{"params": "host", "grads": "host", "optimizer": "disk", "layers": "all", "prefetch": 2, "dir": "/nvme/giant"}</c>.
+/// <c>{"params": "host", "grads": "host", "optimizer": "disk", "layers": "all", "tensors": "experts", "prefetch": 2, "dir": "/nvme/giant"}</c>.
 /// </summary>
 public sealed record OffloadConfig
 {
@@ -24,6 +24,11 @@ public sealed record OffloadConfig
     public Tier Optimizer { get; init; } = Tier.Host;
     /// <summary>Which layers are offloaded: <c>all</c>, the last N, a list, or a fraction.</summary>
     public LayerSelection Layers { get; init; } = LayerSelection.All;
+    /// <summary>
+    /// Which parameters of the selected layers are offloaded: <c>all</c> (the whole block) or <c>experts</c> (only
+    /// the expert FFN weights of MoE blocks; attention, LayerNorms, router and dense blocks stay resident).
+    /// </summary>
+    public OffloadTensors Tensors { get; init; } = OffloadTensors.All;
     /// <summary>Prefetch depth, in layers: how many layers ahead of the one computing are fetched in the background (0: fetch on demand).</summary>
     public int Prefetch { get; init; } = 1;
     /// <summary>Directory of the disk tier's files (created if missing); required when any tier is <c>disk</c>.</summary>
@@ -40,6 +45,7 @@ public sealed record OffloadConfig
     {
         foreach (var (key, tier) in new[] { ("params", Params), ("grads", Grads), ("optimizer", Optimizer) })
             if (!Enum.IsDefined(tier)) throw new ConfigException($"{prefix}.{key}", $"must be 'device', 'host' or 'disk', got {(int)tier}");
+        if (!Enum.IsDefined(Tensors)) throw new ConfigException($"{prefix}.tensors", $"must be 'all' or 'experts', got {(int)Tensors}");
         Layers.Resolve(nLayer, $"{prefix}.layers");
         if (Prefetch is < 0 or > 64) throw new ConfigException($"{prefix}.prefetch", $"must be in [0, 64] layers, got {Prefetch}");
         if (UsesDisk && string.IsNullOrWhiteSpace(Dir)) throw new ConfigException($"{prefix}.dir", "must name a directory when a tier is 'disk'");

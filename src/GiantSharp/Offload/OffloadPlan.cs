@@ -3,8 +3,9 @@ using GiantSharp.Model;
 namespace GiantSharp.Offload;
 
 /// <summary>
-/// Offload policy: for each unique block of a layer stack, where its parameters, gradients and AdamW moments
-/// live (<see cref="BlockPlacement"/>, or null when the block stays resident), how far ahead streamed layers
+/// Offload policy: for each unique block of a layer stack, which of its parameters the store manages
+/// (<see cref="OffloadConfig.Tensors"/>: all, or only the MoE experts), where those parameters, their gradients
+/// and AdamW moments live (<see cref="BlockPlacement"/>, or null when the block stays resident), how far ahead streamed layers
 /// are fetched, and the bytes this puts on each tier. It moves nothing: <see cref="Storage.TensorStore"/> is
 /// the mechanism. Source: M6-10T (Lin et al. 2021) sec. 3.2 granular offloading; the coordinator/swapper
 /// split of ZeRO-Infinity (Rajbhandari et al. 2021, sec. 6).
@@ -43,10 +44,23 @@ public sealed class OffloadPlan
     /// <param name="blockNumel">Parameters per unique block.</param>
     /// <param name="residentNumel">Parameters outside the stack (embeddings, final norm), always resident.</param>
     /// <param name="key">Config key prefix for errors.</param>
-    /// <exception cref="Errors.ConfigException">The configuration does not fit the stack.</exception>
-    public static OffloadPlan Create(OffloadConfig config, IReadOnlyList<int> layerToBlock, IReadOnlyList<long> blockNumel, long residentNumel, string key = "offload")
+    /// <param name="managedNumel">
+    /// Per unique block, the parameters the store manages when the block is offloaded (<see cref="ManagedTensors"/>
+    /// under <see cref="OffloadConfig.Tensors"/>); the rest of an offloaded block stays on the device. Default: all
+    /// of <paramref name="blockNumel"/>, allowed only with <see cref="OffloadTensors.All"/>. A block managing nothing stays resident.
+    /// </param>
+    /// <exception cref="Errors.ConfigException">The configuration does not fit the stack (e.g. <c>tensors: experts</c> without MoE layers).</exception>
+    /// <exception cref="ArgumentException"><paramref name="managedNumel"/> is missing under <see cref="OffloadTensors.Experts"/>, or of the wrong length.</exception>
+    public static OffloadPlan Create(OffloadConfig config, IReadOnlyList<int> layerToBlock, IReadOnlyList<long> blockNumel, long residentNumel,
+        string key = "offload", IReadOnlyList<long>? managedNumel = null)
     {
         config.Validate(layerToBlock.Count, key);
+        if (managedNumel is null && config.Tensors != OffloadTensors.All)
+            throw new ArgumentException($"the managed parameters per block are needed with tensors {config.Tensors}", nameof(managedNumel));
+        managedNumel ??= blockNumel;
+        if (managedNumel.Count != blockNumel.Count) throw new ArgumentException($"{managedNumel.Count} managed counts for {blockNumel.Count} blocks", nameof(managedNumel));
+        if (config.Tensors == OffloadTensors.Experts && managedNumel.All(n => n == 0))
+            throw new Errors.ConfigException($"{key}.tensors", "the model has no MoE layers, so 'experts' would offload nothing: use 'all' or give the model model.moe");
         var selected = config.Layers.Resolve(layerToBlock.Count, $"{key}.layers");
         var blocks = new BlockPlacement?[blockNumel.Count];
         var layersOf = Enumerable.Range(0, blocks.Length).Select(_ => new List<int>()).ToArray();
@@ -54,9 +68,9 @@ public sealed class OffloadPlan
         for (int b = 0; b < blocks.Length; b++)
         {
             var layers = layersOf[b].ToArray();
-            if (!layers.Any(i => selected[i])) continue;
+            if (!layers.Any(i => selected[i]) || managedNumel[b] == 0) continue;
             var shared = layers.Length > 1;
-            var placement = new BlockPlacement(b, layers, shared ? Tier.Device : config.Params, shared ? Tier.Device : config.Grads, config.Optimizer, blockNumel[b]);
+            var placement = new BlockPlacement(b, layers, shared ? Tier.Device : config.Params, shared ? Tier.Device : config.Grads, config.Optimizer, managedNumel[b]);
             if (placement is { Params: Tier.Device, Grads: Tier.Device, Optimizer: Tier.Device }) continue;
             blocks[b] = placement;
         }
@@ -71,9 +85,16 @@ public sealed class OffloadPlan
         if (model.parameters().Any(p => p.numel() == 0))
             throw new ArgumentException("some parameters have no storage: the model is already bound to an offload session", nameof(model));
         var blockNumel = model.Layers.UniqueBlocks.Select(b => b.parameters().Sum(p => p.numel())).ToArray();
+        var managed = model.Layers.UniqueBlocks.Select(b => ManagedTensors.Layout(config.Tensors, b).Numel).ToArray();
         var resident = model.named_parameters().Where(p => !p.name.StartsWith(GptModel.LayersKey + ".", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
-        return Create(config, model.Layers.LayerToBlock, blockNumel, resident);
+        return Create(config, model.Layers.LayerToBlock, blockNumel, resident, managedNumel: managed);
     }
+
+    /// <summary>
+    /// The layout of the parameters of <paramref name="block"/> the store manages when it is offloaded (per
+    /// <see cref="OffloadConfig.Tensors"/>; names relative to the block). Its other parameters stay on the device.
+    /// </summary>
+    public Storage.TensorLayout LayoutOf(TorchSharp.torch.nn.Module block) => ManagedTensors.Layout(Config.Tensors, block);
 
     /// <summary>Layers in the order a step visits them: per micro-batch, forward 0..L-1, then backward L-1..0.</summary>
     public int[] VisitOrder(int microBatches)
@@ -101,6 +122,8 @@ public sealed class OffloadPlan
                 tiers[Tier.Device] = tiers[Tier.Device].Add(blockNumel[b], true, true, true);
                 continue;
             }
+            // Parameters of the block the store does not manage (attention, router under 'experts') stay resident.
+            tiers[Tier.Device] = tiers[Tier.Device].Add(blockNumel[b] - p.Numel, true, true, true);
             tiers[p.Params] = tiers[p.Params].Add(p.Numel, true, false, false);
             tiers[p.Grads] = tiers[p.Grads].Add(p.Numel, false, true, false);
             tiers[p.Optimizer] = tiers[p.Optimizer].Add(p.Numel, false, false, true);

@@ -8,11 +8,13 @@ using static TorchSharp.torch;
 namespace GiantSharp.Offload;
 
 /// <summary>
-/// A model bound to a <see cref="TensorStore"/> under an <see cref="OffloadPlan"/>: the offloaded blocks'
-/// parameters (when on host or disk), gradients and AdamW moments live in the store, one group each per block
-/// (<see cref="ParamsKey"/>, <see cref="GradsKey"/>, <see cref="MomentsKey"/>); the blocks themselves stay in
-/// the model with their parameters hollow (no storage) until a <see cref="LayerStreamedTrainStep"/> streams them
-/// in. Everything else (embeddings, head, resident blocks and their AdamW state) stays where it was.
+/// A model bound to a <see cref="TensorStore"/> under an <see cref="OffloadPlan"/>: the managed parameters of
+/// offloaded blocks (all of a block's, or only its experts: <see cref="OffloadConfig.Tensors"/>) keep their
+/// values (when on host or disk), gradients and AdamW moments in the store, one group each per block
+/// (<see cref="ParamsKey"/>, <see cref="GradsKey"/>, <see cref="MomentsKey"/>, packed per <see cref="LayoutOf"/>);
+/// the blocks themselves stay in the model with those parameters hollow (no storage) until a
+/// <see cref="LayerStreamedTrainStep"/> streams them in. Everything else (embeddings, head, resident blocks,
+/// unmanaged parameters of offloaded blocks, and their AdamW state) stays where it was.
 /// Acts on a built model from outside, like sharing and delinking. Source: M6-10T sec. 3.2; ZeRO-Offload.
 /// </summary>
 public sealed class OffloadSession : IDisposable
@@ -40,9 +42,9 @@ public sealed class OffloadSession : IDisposable
     public TensorStore Store { get; }
     /// <summary>The compute device.</summary>
     public Device Device => Store.Device;
-    /// <summary>AdamW step count per parameter name of the offloaded blocks (their moments are in the store).</summary>
+    /// <summary>AdamW step count per managed parameter name of the offloaded blocks (their moments are in the store).</summary>
     internal Dictionary<string, long> Steps { get; }
-    /// <summary>For each parameter name of the offloaded blocks: its block and index in the block's layout.</summary>
+    /// <summary>For each managed parameter name of the offloaded blocks: its block and index in the block's layout (unmanaged ones are absent).</summary>
     internal Dictionary<string, (int Block, int Entry)> ManagedParams { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Names of the parameters that stream in from host or disk (hollow between uses), in block order.</summary>
@@ -56,7 +58,7 @@ public sealed class OffloadSession : IDisposable
     /// <summary>Store key of block <paramref name="block"/>'s AdamW moments (layout <see cref="TensorLayout.Moments"/>).</summary>
     public static string MomentsKey(int block) => $"block{block:D5}.moments";
 
-    /// <summary>The parameter layout of offloaded block <paramref name="block"/>.</summary>
+    /// <summary>The layout of offloaded block <paramref name="block"/>'s managed parameters (names relative to the block).</summary>
     /// <exception cref="InvalidOperationException">The block is resident.</exception>
     public TensorLayout LayoutOf(int block) => _layouts[block] ?? throw new InvalidOperationException($"block {block} is resident, not offloaded");
 
@@ -84,10 +86,10 @@ public sealed class OffloadSession : IDisposable
             foreach (var p in plan.Managed)
             {
                 var block = model.Layers.UniqueBlocks[p.Block];
-                var layout = layouts[p.Block] = TensorLayout.Of(block);
+                var layout = layouts[p.Block] = plan.LayoutOf(block);
                 var prefix = Delinker.BlockPrefix(p.Block);
                 Allocate(store, p, layout);
-                if (p.Streamed) store.Write(ParamsKey(p.Block), BlockStorage.Params(block));
+                if (p.Streamed) store.Write(ParamsKey(p.Block), BlockStorage.Params(block, layout));
                 var states = layout.Entries.Select(e => optimizer.State.GetValueOrDefault(prefix + e.Name)).ToArray();
                 WriteMoments(store, p.Block, layout, states);
                 for (int i = 0; i < states.Length; i++) steps[prefix + layout.Entries[i].Name] = states[i]?.Step ?? 0;
@@ -99,7 +101,7 @@ public sealed class OffloadSession : IDisposable
             throw;
         }
         foreach (var p in plan.Managed.Where(p => p.Streamed))
-            BlockStorage.Hollow(model.Layers.UniqueBlocks[p.Block]);
+            BlockStorage.Hollow(model.Layers.UniqueBlocks[p.Block], layouts[p.Block]!);
         optimizer.ReplaceState(optimizer.State.Where(kv => !steps.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
         return new OffloadSession(model, plan, store, layouts, steps);
     }

@@ -8,7 +8,8 @@ namespace GiantSharp.Offload;
 
 /// <summary>
 /// Save and resume of an <see cref="OffloadSession"/>: the store's parameter and moment groups (gradients are
-/// rebuilt each step and not saved) plus metadata: the layer map, the placements and the AdamW step counts.
+/// rebuilt each step and not saved) plus metadata: the layer map, the placements, which tensors of a block are
+/// managed (<see cref="OffloadConfig.Tensors"/>) and the AdamW step counts.
 /// </summary>
 internal static class SessionSnapshot
 {
@@ -20,6 +21,7 @@ internal static class SessionSnapshot
         {
             ["layer_to_block"] = new JsonArray(session.Plan.LayerToBlock.Select(b => (JsonNode)b).ToArray()),
             ["offloaded_blocks"] = new JsonArray(session.Plan.Managed.Select(p => (JsonNode)p.Block).ToArray()),
+            ["tensors"] = TensorsName(session.Plan.Config.Tensors),
             ["steps"] = steps,
         };
         session.Store.Save(folder, metadata, key => !key.EndsWith(".grads", StringComparison.Ordinal));
@@ -34,12 +36,15 @@ internal static class SessionSnapshot
         var savedMap = saved.Metadata["layer_to_block"]?.AsArray().Select(n => (int)n!).ToArray() ?? [];
         if (!savedMap.SequenceEqual(plan.LayerToBlock))
             throw new DataException(folder, $"was saved for layer map [{string.Join(",", savedMap)}], the model has [{string.Join(",", plan.LayerToBlock)}]");
+        var savedTensors = saved.Metadata["tensors"]?.GetValue<string>() ?? TensorsName(OffloadTensors.All);   // older snapshots: whole blocks
+        if (savedTensors != TensorsName(config.Tensors))
+            throw new DataException(folder, $"was saved with offload.tensors '{savedTensors}', the configuration says '{TensorsName(config.Tensors)}'");
 
         var tiers = new Dictionary<string, Tier>(StringComparer.Ordinal);
         var layouts = new TensorLayout?[model.Layers.UniqueBlocks.Count];
         foreach (var p in plan.Managed)
         {
-            layouts[p.Block] = TensorLayout.Of(model.Layers.UniqueBlocks[p.Block]);
+            layouts[p.Block] = plan.LayoutOf(model.Layers.UniqueBlocks[p.Block]);
             if (p.Streamed) tiers[OffloadSession.ParamsKey(p.Block)] = p.Params;
             tiers[OffloadSession.MomentsKey(p.Block)] = p.Optimizer;
         }
@@ -71,7 +76,9 @@ internal static class SessionSnapshot
             throw;
         }
         foreach (var p in plan.Managed.Where(p => p.Streamed))
-            BlockStorage.Hollow(model.Layers.UniqueBlocks[p.Block]);
+            BlockStorage.Hollow(model.Layers.UniqueBlocks[p.Block], layouts[p.Block]!);
         return new OffloadSession(model, plan, store, layouts, steps);
     }
+
+    private static string TensorsName(OffloadTensors tensors) => tensors.ToString().ToLowerInvariant();
 }

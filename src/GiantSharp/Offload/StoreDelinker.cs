@@ -16,8 +16,9 @@ public static class StoreDelinker
 {
     /// <summary>
     /// Delinks <paramref name="model"/> in place into a Real Giant whose layers the returned session offloads per
-    /// <paramref name="config"/>: offloaded layers get a hollow block and their parameters and moments go to the
-    /// store; resident layers get a clone and their state stays in <paramref name="optimizer"/>. The old shared
+    /// <paramref name="config"/>: every layer gets a clone of its block; in offloaded layers the managed parameters
+    /// (<see cref="OffloadConfig.Tensors"/>) and their moments go to the store (the clone's copies hollowed when
+    /// streamed); everything else keeps its state in <paramref name="optimizer"/>. The old shared
     /// blocks are disposed. On failure before rewiring, the model and optimizer are unchanged.
     /// </summary>
     /// <exception cref="Errors.ConfigException">The configuration is invalid or a tier lacks room (preflight).</exception>
@@ -30,10 +31,12 @@ public static class StoreDelinker
         int n = oldMap.Length;
         var uses = new int[oldBlocks.Length];
         foreach (var b in oldMap) uses[b]++;
-        var oldLayouts = oldBlocks.Select(b => TensorLayout.Of(b)).ToArray();
+        var oldNumel = oldBlocks.Select(b => b.parameters().Sum(p => p.numel())).ToArray();
+        var oldLayouts = oldBlocks.Select(b => ManagedTensors.Layout(config.Tensors, b)).ToArray();
         var residentNumel = model.named_parameters().Where(p => !IsStack(p.name)).Sum(p => p.parameter.numel());
         var identity = Enumerable.Range(0, n).ToArray();
-        var plan = OffloadPlan.Create(config, identity, oldMap.Select(b => oldLayouts[b].Numel).ToArray(), residentNumel);
+        var plan = OffloadPlan.Create(config, identity, oldMap.Select(b => oldNumel[b]).ToArray(), residentNumel,
+            managedNumel: oldMap.Select(b => oldLayouts[b].Numel).ToArray());
         var device = model.parameters().First().device;
         OffloadPreflight.Check(plan.Footprint, resources ?? MachineResources.Probe(config.Dir), device);
 
@@ -58,12 +61,17 @@ public static class StoreDelinker
                 }
                 var layout = layouts[layer] = oldLayouts[b];
                 OffloadSession.Allocate(store, placement, layout);
-                if (placement.Streamed) store.Write(OffloadSession.ParamsKey(layer), BlockStorage.Params(old));
+                if (placement.Streamed) store.Write(OffloadSession.ParamsKey(layer), BlockStorage.Params(old, layout));
                 var states = layout.Entries.Select(e => layerState.GetValueOrDefault(e.Name).State).ToArray();
                 OffloadSession.WriteMoments(store, layer, layout, states);
                 for (int i = 0; i < states.Length; i++) steps[Delinker.BlockPrefix(layer) + layout.Entries[i].Name] = states[i]?.Step ?? 0;
-                foreach (var (_, st) in layerState) if (!st.IsOriginal) st.State.Dispose();
-                newBlocks[layer] = placement.Streamed ? HollowLike(old) : old.Clone();
+                foreach (var (local, st) in layerState)
+                {
+                    if (!steps.ContainsKey(Delinker.BlockPrefix(layer) + local)) state[Delinker.BlockPrefix(layer) + local] = st.Owned;   // unmanaged: stays resident
+                    else if (!st.IsOriginal) st.State.Dispose();
+                }
+                newBlocks[layer] = old.Clone();
+                if (placement.Streamed) BlockStorage.Hollow(newBlocks[layer], layout);
             }
         }
         catch
@@ -87,15 +95,6 @@ public static class StoreDelinker
         var newPrefix = Delinker.BlockPrefix(0);
         return delinked.ToDictionary(kv => kv.Key[newPrefix.Length..],
             kv => new LayerStateEntry(kv.Value, own.ContainsValue(kv.Value)), StringComparer.Ordinal);
-    }
-
-    /// <summary>A block of the same shape as <paramref name="like"/> whose parameters hold no storage.</summary>
-    private static TransformerBlock HollowLike(TransformerBlock like)
-    {
-        var block = new TransformerBlock(like.Config, like.IsMoe);
-        block.train(like.training);
-        BlockStorage.Hollow(block);
-        return block;
     }
 
     private static bool IsStack(string name) => name.StartsWith(GptModel.LayersKey + ".", StringComparison.Ordinal);

@@ -10,31 +10,7 @@ namespace GiantSharp.Tests.Offload;
 [Collection(OffloadCollection.Name)]
 public class LayerStreamedTrainStepTests
 {
-    private const int Steps = 20;
     private const double Tolerance = 1e-5;
-
-    private static double TrainBothAndCompare(SharingPlan? plan, Func<string, OffloadConfig> config, double dropout = 0, GiantSharp.Model.MoeConfig? moe = null)
-    {
-        using var scope = NewDisposeScope();
-        using var dir = new TempDir();
-        using var reference = NewModel(plan, dropout: dropout, moe: moe);
-        using var refOpt = Optimizer();
-        var refResults = Train(reference, refOpt, new ResidentTrainStep(), 0, Steps);
-        Assert.All(refResults, r => Assert.True(r.GradNorm > Clip, $"clip {Clip} does not clip a norm of {r.GradNorm}"));
-
-        using var model = NewModel(plan, dropout: dropout, moe: moe);
-        using var opt = Optimizer();
-        var session = OffloadSession.Attach(model, opt, config(dir.Path));
-        List<StepResult> results;
-        using (var step = new LayerStreamedTrainStep(session)) results = Train(model, opt, step, 0, Steps);
-        session.Detach(opt);
-        for (int s = 0; s < Steps; s++)
-        {
-            Assert.Equal(refResults[s].Loss, results[s].Loss, 5);
-            Assert.Equal(refResults[s].GradNorm, results[s].GradNorm, 5);
-        }
-        return MaxRelativeDiff(model, reference);
-    }
 
     [Fact]
     public void Host_tier_all_layers_equals_resident_training()

@@ -53,4 +53,41 @@ public class OffloadAccountingTests
         Assert.Equal(OffloadAccounting.ResidentParameters(config) + 10 * block, fit.Parameters);
         Assert.Null(OffloadAccounting.LargestFitting(config, SharingPlan.None, offload, machine with { DiskFreeBytes = 100 }));
     }
+
+    [Fact]
+    public void Expert_offload_puts_only_the_experts_on_their_tiers_and_the_rest_on_the_device()
+    {
+        using var scope = NewDisposeScope();
+        // Tiny shape (C 32, d_ff 64, bias, vocab 50, seq 16), 4 experts, layers 1 and 3 MoE. By hand from ModelSize:
+        const long expert = 2 * 32 * 64 + 64 + 32;                            // 4192: (C, d_ff), (d_ff, C) and biases
+        const long experts = 4 * expert;                                      // 16768 per MoE block
+        const long common = 2 * 64 + (32 * 96 + 96 + 32 * 32 + 32);           // 4352: two LayerNorms and attention
+        const long dense = common + expert, moe = common + 4 * 32 + experts;  // 8544 and 21248 (router (E, C))
+        const long outside = 50 * 32 + 16 * 32 + 64;                          // 2176: wte, wpe, ln_f
+        var config = TinyModels.Config() with { Moe = ExpertOffloadTests.Moe };
+        using (var model = TinyModels.Build(config))
+        {
+            Assert.Equal(new[] { dense, moe, dense, moe }, model.Layers.UniqueBlocks.Select(b => b.parameters().Sum(p => p.numel())));
+            Assert.Equal(outside + 2 * dense + 2 * moe, model.parameters().Sum(p => p.numel()));
+        }
+
+        var offload = new OffloadConfig { Tensors = OffloadTensors.Experts, Params = Tier.Host, Grads = Tier.Host, Optimizer = Tier.Disk, Prefetch = 1, Dir = "d" };
+        var fp = OffloadAccounting.Footprint(config, SharingPlan.None, offload);
+        Assert.Equal(new TierBytes(4 * 2 * experts, 4 * 2 * experts, 0, 0), fp.Host);
+        Assert.Equal(new TierBytes(0, 0, 8 * 2 * experts, 0), fp.Disk);
+        const long onDevice = outside + 2 * dense + 2 * (moe - experts);      // attention, norms, router, dense blocks
+        Assert.Equal(new TierBytes(4 * onDevice, 4 * onDevice, 8 * onDevice, 2 * 2 * 4 * experts), fp.Device);
+        Assert.Equal(outside + 2 * dense + 2 * moe, fp.Parameters);
+        using (var model = TinyModels.Build(config))
+            Assert.Equal(fp, OffloadPlan.For(model, offload).Footprint);
+
+        // Largest fit with everything offloaded to disk: CPU memory holds the resident part and the staging.
+        var disk = offload with { Params = Tier.Disk, Grads = Tier.Disk };
+        long Memory(int denseLayers, int moeLayers) => 16 * (outside + denseLayers * dense + moeLayers * (moe - experts)) + 2 * 2 * 4 * experts;
+        var machine = new MachineResources(MemoryAvailableBytes: Memory(3, 3) + 5, DiskFreeBytes: long.MaxValue, DiskPath: "d");
+        var fit = OffloadAccounting.LargestFitting(config, SharingPlan.None, disk, machine)!;
+        Assert.Equal(6, fit.NLayer);                                          // 7 layers would add a dense block
+        Assert.Equal(outside + 3 * dense + 3 * moe, fit.Parameters);
+        Assert.Equal(Memory(3, 3), fit.Footprint.MemoryBytes(deviceIsCpu: true));
+    }
 }

@@ -53,6 +53,29 @@ public class OffloadConfigTests
     }
 
     [Fact]
+    public void Tensors_reads_all_and_experts_and_refuses_anything_else_naming_the_key()
+    {
+        Assert.Equal(OffloadTensors.All, Parse("{}").Tensors);
+        var experts = Parse("""{"tensors": "experts"}""");
+        Assert.Equal(OffloadTensors.Experts, experts.Tensors);
+        Assert.Contains("\"tensors\": \"experts\"", JsonSerializer.Serialize(experts, Snake));
+        Assert.Throws<JsonException>(() => Parse("""{"tensors": "attention"}"""));
+
+        var run = System.Text.Json.Nodes.JsonNode.Parse("""
+            { "data": { "dir": "d" }, "model": { "n_layer": 4, "n_head": 2, "d_model": 32, "d_ff": 64, "seq_len": 16 },
+              "stages": [ { "name": "real", "sharing": "none", "steps": 1, "micro_batch": 2, "global_batch": 2 } ],
+              "offload": { "tensors": "attention" } }
+            """)!.AsObject();
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.FromNode(run));
+        Assert.Equal("offload.tensors", e.Key);
+        Assert.Contains("OffloadTensors", e.Message);
+
+        var bad = Assert.Throws<ConfigException>(() => new OffloadConfig { Tensors = (OffloadTensors)7 }.Validate(4));
+        Assert.Equal("offload.tensors", bad.Key);
+        Assert.Contains("must be 'all' or 'experts'", bad.Message);
+    }
+
+    [Fact]
     public void The_plan_keeps_a_shared_block_on_the_device_and_offloads_only_its_moments()
     {
         var config = new OffloadConfig { Params = Tier.Disk, Grads = Tier.Disk, Optimizer = Tier.Disk, Dir = "d" };

@@ -40,12 +40,42 @@ public class StoreDelinkerTests
         session.Detach(opt);
 
         Assert.Equal(0.0, MaxRelativeDiff(model, reference));
-        Assert.Equal(refOpt.State.Keys.Order(), opt.State.Keys.Order());
-        foreach (var (name, st) in refOpt.State)
+        AssertSameState(refOpt, opt);
+    }
+
+    [Fact]
+    public void Delinking_an_moe_pseudo_giant_into_a_store_of_experts_equals_delinking_in_memory()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var moe = ExpertOffloadTests.Moe with { MoeEvery = 1 };                  // a shared block is MoE at every depth
+        using var reference = NewModel(SharingPlan.All, moe: moe);
+        using var refOpt = Optimizer();
+        Train(reference, refOpt, new ResidentTrainStep(), 0, PseudoSteps);
+        using var model = NewModel(SharingPlan.All, moe: moe);
+        using var opt = Optimizer();
+        Train(model, opt, new ResidentTrainStep(), 0, PseudoSteps);
+
+        Delinker.Delink(reference, refOpt, OptimizerStateDelink.Scale);
+        var session = StoreDelinker.DelinkToStore(model, opt, DiskLast3(dir.Path) with { Tensors = OffloadTensors.Experts });
+        foreach (var (name, p) in model.named_parameters().Where(p => !p.name.StartsWith("h.0.", StringComparison.Ordinal) && p.name.StartsWith("h.", StringComparison.Ordinal)))
+            Assert.True(name.Contains(".mlp.experts.") == (p.numel() == 0), $"{name}: {p.numel()} elements");
+        Assert.Contains("h.3.mlp.router.weight", opt.State.Keys);                 // resident part of an offloaded layer
+        Assert.DoesNotContain("h.3.mlp.experts.w_fc", opt.State.Keys);
+        session.Detach(opt);
+
+        Assert.Equal(0.0, MaxRelativeDiff(model, reference));
+        AssertSameState(refOpt, opt);
+    }
+
+    private static void AssertSameState(GiantSharp.Training.Optim.AdamW expected, GiantSharp.Training.Optim.AdamW actual)
+    {
+        Assert.Equal(expected.State.Keys.Order(), actual.State.Keys.Order());
+        foreach (var (name, st) in expected.State)
         {
-            Assert.True(st.ExpAvg.equal(opt.State[name].ExpAvg).all().item<bool>(), name);
-            Assert.True(st.ExpAvgSq.equal(opt.State[name].ExpAvgSq).all().item<bool>(), name);
-            Assert.Equal(st.Step, opt.State[name].Step);
+            Assert.True(st.ExpAvg.equal(actual.State[name].ExpAvg).all().item<bool>(), name);
+            Assert.True(st.ExpAvgSq.equal(actual.State[name].ExpAvgSq).all().item<bool>(), name);
+            Assert.Equal(st.Step, actual.State[name].Step);
         }
     }
 

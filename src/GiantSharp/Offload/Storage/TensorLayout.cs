@@ -34,8 +34,9 @@ public sealed class TensorLayout
     /// <summary>Bytes of the flat buffer (fp32: 4 per element).</summary>
     public long Bytes => 4 * Numel;
 
-    /// <summary>The layout of a module's parameters, in registration order.</summary>
-    public static TensorLayout Of(nn.Module module) => new(module.named_parameters().Select(p => (p.name, p.parameter.shape)));
+    /// <summary>The layout of a module's parameters (those whose name <paramref name="include"/> accepts, default all), in registration order.</summary>
+    public static TensorLayout Of(nn.Module module, Func<string, bool>? include = null) =>
+        new(module.named_parameters().Where(p => include?.Invoke(p.name) ?? true).Select(p => (p.name, p.parameter.shape)));
 
     /// <summary>The layout of AdamW moments for tensors of this layout: every <c>exp_avg.*</c>, then every <c>exp_avg_sq.*</c>.</summary>
     public TensorLayout Moments() => new(

@@ -6,20 +6,25 @@ using static TorchSharp.torch;
 namespace GiantSharp.Offload.Streaming;
 
 /// <summary>
-/// Points a block's parameters at storage of our choosing, in place (<c>Tensor.set_</c>), so that the model keeps
+/// Points a block's managed parameters (those a <see cref="TensorLayout"/> names) at storage of our choosing, in place (<c>Tensor.set_</c>), so that the model keeps
 /// its modules and names while the bytes come and go: hollow (an empty storage), bound to views of a staging
 /// buffer, or owning fresh storage again. The ZeRO-3 device of <c>param.data = ...</c> (Rajbhandari et al. 2021).
 /// </summary>
 internal static class BlockStorage
 {
-    /// <summary>The block's parameters in layout (registration) order.</summary>
-    public static Parameter[] Params(nn.Module block) => block.parameters().ToArray();
+    /// <summary>The block's parameters named in <paramref name="layout"/> (the managed ones), in layout order.</summary>
+    /// <exception cref="KeyNotFoundException">The layout names a parameter the block does not have.</exception>
+    public static Parameter[] Params(nn.Module block, TensorLayout layout)
+    {
+        var all = block.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        return layout.Entries.Select(e => all[e.Name]).ToArray();
+    }
 
-    /// <summary>Releases the storage of every parameter (each becomes shape (0,)) and drops its gradient.</summary>
-    public static void Hollow(nn.Module block)
+    /// <summary>Releases the storage of every parameter in <paramref name="layout"/> (each becomes shape (0,)) and drops its gradient; the others are untouched.</summary>
+    public static void Hollow(nn.Module block, TensorLayout layout)
     {
         using var _ = no_grad();
-        foreach (var p in Params(block))
+        foreach (var p in Params(block, layout))
         {
             using var empty = torch.empty(0, dtype: p.dtype, device: p.device);
             p.set_(empty);
@@ -27,11 +32,11 @@ internal static class BlockStorage
         }
     }
 
-    /// <summary>Points parameter i at view i of <paramref name="flat"/> (N,) per <paramref name="layout"/>; no copy.</summary>
+    /// <summary>Points the parameter of entry i at view i of <paramref name="flat"/> (N,) per <paramref name="layout"/>; no copy.</summary>
     public static void Bind(nn.Module block, Tensor flat, TensorLayout layout)
     {
         using var _ = no_grad();
-        var ps = Params(block);
+        var ps = Params(block, layout);
         for (int i = 0; i < ps.Length; i++)
         {
             using var view = layout.View(flat, i);
@@ -39,11 +44,11 @@ internal static class BlockStorage
         }
     }
 
-    /// <summary>Gives every parameter its own storage holding a copy of view i of <paramref name="flat"/>, on <paramref name="device"/>.</summary>
+    /// <summary>Gives the parameter of entry i its own storage holding a copy of view i of <paramref name="flat"/>, on <paramref name="device"/>.</summary>
     public static void Own(nn.Module block, Tensor flat, TensorLayout layout, Device device)
     {
         using var _ = no_grad();
-        var ps = Params(block);
+        var ps = Params(block, layout);
         for (int i = 0; i < ps.Length; i++)
         {
             using var view = layout.View(flat, i);

@@ -70,14 +70,14 @@ internal sealed class LayerStreamer : IDisposable
     }
 
     /// <summary>
-    /// Moves the gradients of streamed layer <paramref name="layer"/>'s block out of the parameters to their tier
+    /// Moves the gradients of streamed layer <paramref name="layer"/>'s managed parameters out of the parameters to their tier
     /// (copied when <paramref name="overwrite"/>, else added), in the background. With <paramref name="sumSquares"/>,
     /// the worker also fills in each tensor's squared norm after the update.
     /// </summary>
     public void WriteGradients(int layer, bool overwrite, double[]? sumSquares)
     {
         int b = _session.Plan.LayerToBlock[layer];
-        var grads = BlockStorage.Params(_session.Model.Layers.UniqueBlocks[b]).Select(p =>
+        var grads = BlockStorage.Params(_session.Model.Layers.UniqueBlocks[b], _session.LayoutOf(b)).Select(p =>
         {
             var g = p.grad ?? throw new InvalidOperationException($"layer {layer}: a parameter has no gradient after backward");
             p.grad = null;
@@ -152,7 +152,7 @@ internal sealed class LayerStreamer : IDisposable
     {
         var held = _held[b];
         _held.Remove(b);
-        BlockStorage.Hollow(_session.Model.Layers.UniqueBlocks[b]);
+        BlockStorage.Hollow(_session.Model.Layers.UniqueBlocks[b], _session.LayoutOf(b));
         held.View.Dispose();
         _free.Push(held.Slot);
     }

@@ -15,14 +15,15 @@ namespace GiantSharp.Offload.Streaming;
 internal static class StreamedOptimizer
 {
     /// <summary>
-    /// Moves the gradients of offloaded blocks that stay on the device (summed by autograd over layers and
-    /// micro-batches) to their gradient group, filling in their squared norms.
+    /// Moves the gradients of the managed parameters of offloaded blocks that stay on the device (summed by
+    /// autograd over layers and micro-batches) to their gradient group, filling in their squared norms; the
+    /// block's other parameters keep their gradients for the resident optimizer.
     /// </summary>
     public static void FlushDeviceBlockGradients(OffloadSession s, double[][] squares)
     {
         foreach (var p in s.Plan.Managed.Where(p => !p.Streamed))
         {
-            var ps = BlockStorage.Params(s.Model.Layers.UniqueBlocks[p.Block]);
+            var ps = BlockStorage.Params(s.Model.Layers.UniqueBlocks[p.Block], s.LayoutOf(p.Block));
             using var scope = NewDisposeScope();
             var grads = ps.Select(q => q.grad ?? zeros_like(q)).ToArray();
             s.Store.Accumulate(OffloadSession.GradsKey(p.Block), grads, overwrite: true, squares[p.Block]);
@@ -31,8 +32,9 @@ internal static class StreamedOptimizer
     }
 
     /// <summary>
-    /// The global L2 norm of all gradients: resident ones from the parameters, offloaded ones from
-    /// <paramref name="squares"/>. Each tensor's float64 temporaries are freed before the next (one scope for
+    /// The global L2 norm of all gradients, each parameter counted once: managed ones from
+    /// <paramref name="squares"/>, the rest (resident blocks, and unmanaged parameters of offloaded blocks) from
+    /// their gradients. Each tensor's float64 temporaries are freed before the next (one scope for
     /// all would hold 16 bytes per resident parameter at once).
     /// </summary>
     public static double GlobalNorm(GptModel model, OffloadSession s, double[][] squares)
@@ -79,7 +81,7 @@ internal static class StreamedOptimizer
         var prefix = Delinker.BlockPrefix(p.Block);
         int n = layout.Entries.Count;
         var at = p.Optimizer == Tier.Device ? s.Device : CPU;
-        var resident = p.Streamed ? null : BlockStorage.Params(s.Model.Layers.UniqueBlocks[p.Block]);
+        var resident = p.Streamed ? null : BlockStorage.Params(s.Model.Layers.UniqueBlocks[p.Block], layout);
         var paramFlat = p.Streamed ? s.Store.Open(OffloadSession.ParamsKey(p.Block)) : null;
         var gradFlat = s.Store.Open(OffloadSession.GradsKey(p.Block), write: coef < 1.0);
         var moments = s.Store.LayoutOf(OffloadSession.MomentsKey(p.Block));
