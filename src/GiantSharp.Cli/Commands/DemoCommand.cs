@@ -19,9 +19,14 @@ internal static class DemoCommand
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
         var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
+        var extend = new Option<int>("--extend")
+        {
+            Description = "Let the Pseudo-to-Real runs train up to this many extra steps at the final LR, stopping at the first eval at or below the from-scratch run's final val loss (time to target; the from-scratch run trains first).",
+            DefaultValueFactory = _ => 0,
+        };
         var set = CommonOptions.Set();
         var threads = CommonOptions.Threads();
-        var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.") { preset, output, modes, prompt, set, threads };
+        var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.") { preset, output, modes, prompt, extend, set, threads };
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
@@ -29,13 +34,14 @@ internal static class DemoCommand
             var path = ConfigLoader.Resolve(presetName);
             var baseRun = ConfigLoader.Load(path, r.GetValue(set));
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
-            Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path, r.GetValue(prompt)!);
+            if (r.GetValue(extend) < 0) throw new Errors.ConfigException("--extend", $"must be >= 0 steps, got {r.GetValue(extend)}");
+            Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path, r.GetValue(prompt)!, r.GetValue(extend));
             return 0;
         });
         return command;
     }
 
-    private static void Run(RunConfig baseRun, string outDir, IReadOnlyList<OptimizerStateDelink> extraModes, string presetPath, string samplePrompt)
+    private static void Run(RunConfig baseRun, string outDir, IReadOnlyList<OptimizerStateDelink> extraModes, string presetPath, string samplePrompt, int extend)
     {
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         Directory.CreateDirectory(outDir);
@@ -53,8 +59,24 @@ internal static class DemoCommand
 
         AnsiConsole.MarkupLine($"[bold]GiantSharp demo[/]: {Markup.Escape(presetPath)}: {baseRun.Model.NLayer} layers, d_model {baseRun.Model.DModel}, " +
             $"{baseRun.TotalSteps} steps per run; stages {Markup.Escape(string.Join(" -> ", baseRun.Stages.Select(s => $"{s.Name} ({s.Sharing}, {s.Steps})")))}");
-        foreach (var (config, curve) in runs)
-            TrainCommand.Train(config, extra: [curve], label: curve.Name);
+        if (extend == 0)
+            foreach (var (config, curve) in runs)
+                TrainCommand.Train(config, extra: [curve], label: curve.Name);
+        else
+        {
+            // Time to target: the baseline first, then each Pseudo-to-Real run until it reaches the baseline's final val loss.
+            var (baseline, baseCurve) = runs[^1];
+            TrainCommand.Train(baseline, extra: [baseCurve], label: baseCurve.Name);
+            var target = baseCurve.Points[^1].ValLoss;
+            AnsiConsole.MarkupLine($"target: val loss {target:F4}; Pseudo-to-Real runs may train up to {extend} extra steps at the final LR");
+            for (int i = 0; i < runs.Count - 1; i++)
+            {
+                var (config, curve) = runs[i];
+                var stop = new TargetLossStop(target);
+                runs[i] = (TargetLossStop.Extend(config, extend), curve);
+                TrainCommand.Train(runs[i].Config, extra: [curve, stop], label: curve.Name, cancel: stop.Token);
+            }
+        }
 
         var curves = runs.Select(x => x.Curve).ToList();
         var rows = PseudoToRealComparison.Report(curves);
@@ -65,18 +87,21 @@ internal static class DemoCommand
 
         File.WriteAllText(Path.Combine(outDir, "curves.csv"), PseudoToRealComparison.ToCsv(curves));
         Plots.ValidationCurves(curves, $"{baseRun.Name}: Pseudo-to-Real vs from scratch", Path.Combine(outDir, "curves.png"));
-        File.WriteAllText(Path.Combine(outDir, "summary.md"), Markdown(baseRun, presetPath, curves, rows));
+        File.WriteAllText(Path.Combine(outDir, "summary.md"), Markdown(baseRun, presetPath, curves, rows, extend));
         Samples.Print(runs.Select(x => (x.Curve.Name, x.Config.OutDir)).ToList(), samplePrompt);
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "curves.csv"))}, curves.png, summary.md");
     }
 
-    private static string Markdown(RunConfig run, string preset, IReadOnlyList<EvalCurve> curves, IReadOnlyList<ComparisonRow> rows)
+    private static string Markdown(RunConfig run, string preset, IReadOnlyList<EvalCurve> curves, IReadOnlyList<ComparisonRow> rows, int extend)
     {
+        var placement = run.Offload is null ? "no offloading" :
+            $"offloaded stages: {string.Join(", ", run.Stages.Where((_, i) => run.IsOffloaded(i)).Select(s => s.Name))} (params {run.Offload.Params}, grads {run.Offload.Grads}, optimizer {run.Offload.Optimizer}, layers {run.Offload.Layers}, prefetch {run.Offload.Prefetch}; the from-scratch run offloaded throughout)".ToLowerInvariant();
+        var extension = extend > 0 ? $"; Pseudo-to-Real runs may train up to {extend} extra steps at the final LR and stop at the first eval at or below the from-scratch final val loss" : "";
         var lines = new List<string>
         {
             $"Preset `{preset}`, {run.Model.NLayer} layers, d_model {run.Model.DModel}, n_head {run.Model.NHead}, d_ff {run.Model.DFf}, seq_len {run.Model.SeqLen}; " +
             $"stages {string.Join(" -> ", run.Stages.Select(s => $"{s.Name} ({s.Sharing}, {s.Steps} steps, global batch {s.GlobalBatch})"))}; " +
-            $"delink optimizer state `{run.Delink.OptimizerState.ToString().ToLowerInvariant()}`; {TorchSharp.torch.get_num_threads()} threads; {DateTime.UtcNow:yyyy-MM-dd}.",
+            $"delink optimizer state `{run.Delink.OptimizerState.ToString().ToLowerInvariant()}`; {placement}{extension}; {TorchSharp.torch.get_num_threads()} threads; {DateTime.UtcNow:yyyy-MM-dd}.",
             "",
             "| measure | " + string.Join(" | ", curves.Select(c => c.Name)) + " |",
             "|---|" + string.Concat(curves.Select(_ => "---|")),

@@ -29,8 +29,12 @@ internal static class TrainCommand
         return command;
     }
 
-    /// <summary>Opens (preparing if needed) the corpus, trains with console, JSONL and TensorBoard output, and returns the final state.</summary>
-    public static Checkpointing.TrainState Train(RunConfig run, string? resume = null, IReadOnlyList<ITrainingObserver>? extra = null, string? label = null)
+    /// <summary>
+    /// Opens (preparing if needed) the corpus, trains with console, JSONL and TensorBoard output, and returns the
+    /// final state. A run stopped by <paramref name="cancel"/> writes a checkpoint of where it stopped.
+    /// </summary>
+    public static Checkpointing.TrainState Train(RunConfig run, string? resume = null, IReadOnlyList<ITrainingObserver>? extra = null, string? label = null,
+        CancellationToken cancel = default)
     {
         using var corpus = CorpusProvisioner.Open(run.Data, run.Seed, Console.WriteLine);
         Checkpointing.TrainState? final = null;
@@ -41,7 +45,8 @@ internal static class TrainCommand
             trainer.Observers.AddRange(outputs.Observers);
             trainer.Observers.Add(progress);
             trainer.Observers.AddRange(extra ?? []);
-            trainer.Run();
+            trainer.Run(cancel);
+            if (cancel.IsCancellationRequested) trainer.SaveCheckpoint();
             final = trainer.State;
         });
         return final!;

@@ -13,6 +13,11 @@ public sealed record ScheduleConfig
     public int WarmupSteps { get; init; }
     /// <summary><c>cosine</c> (decay to min over the run's total steps) or <c>constant</c> (after warmup).</summary>
     public string Decay { get; init; } = "cosine";
+    /// <summary>
+    /// Steps the cosine decays over, from the start of the run; later steps train at min_lr. Null (default): the
+    /// run's total steps. Lets a run continue past another run's schedule at its final LR (time-to-target).
+    /// </summary>
+    public int? DecaySteps { get; init; }
 
     /// <summary>Checks the fields.</summary>
     /// <exception cref="ConfigException">The first bad field, by key.</exception>
@@ -21,6 +26,7 @@ public sealed record ScheduleConfig
         if (Lr <= 0 || double.IsNaN(Lr)) throw new ConfigException("schedule.lr", $"must be > 0, got {Lr}");
         if (MinLrRatio is < 0 or > 1) throw new ConfigException("schedule.min_lr_ratio", $"must be in [0, 1], got {MinLrRatio}");
         if (WarmupSteps < 0) throw new ConfigException("schedule.warmup_steps", $"must be >= 0, got {WarmupSteps}");
+        if (DecaySteps is { } d && d <= WarmupSteps) throw new ConfigException("schedule.decay_steps", $"must be > warmup_steps = {WarmupSteps}, got {d}");
         if (Decay is not ("cosine" or "constant")) throw new ConfigException("schedule.decay", $"must be 'cosine' or 'constant', got '{Decay}'");
     }
 }

@@ -4,7 +4,7 @@ namespace GiantSharp.Training;
 
 /// <summary>
 /// Learning rate at each optimizer step of a multi-stage run: linear warmup, then cosine decay to
-/// min_lr_ratio * peak over the whole run, so the schedule continues across the Pseudo-to-Real switch
+/// min_lr_ratio * peak over the whole run (or schedule.decay_steps, then flat at the floor), so the schedule continues across the Pseudo-to-Real switch
 /// (M6-10T sec. 4); a stage may set its own peak and a linear re-warmup. Source: Loshchilov &amp; Hutter
 /// 2017 (SGDR) for the cosine; GPT-3 (Brown et al. 2020, app. B) for warmup + cosine.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class LrSchedule
     {
         _schedule = schedule;
         _stages = stages;
-        _total = stages.Sum(s => s.Steps);
+        _total = schedule.DecaySteps ?? stages.Sum(s => s.Steps);
     }
 
     /// <summary>Learning rate of optimizer step <paramref name="step"/> (0-based over the whole run).</summary>
