@@ -25,16 +25,18 @@ internal static class BenchOffloadCommand
         var nLayer = new Option<int>("--n-layer") { Description = "n_layer", DefaultValueFactory = _ => 8 };
         var steps = new Option<int>("--steps") { Description = "timed steps of each variant", DefaultValueFactory = _ => 8 };
         var prefetch = new Option<int>("--prefetch") { Description = "prefetch depth in layers", DefaultValueFactory = _ => 1 };
+        var keep = new Option<int>("--keep-activations") { Description = "last layers that keep their activations instead of recomputing them in the backward pass", DefaultValueFactory = _ => 1 };
         var threads = BenchCommand.ThreadsOption();
         var output = BenchCommand.OutOption();
         var command = new Command("offload", "Offloaded vs resident step time, and the share of transfers hidden by prefetch.");
-        foreach (var o in new Option[] { tier, dir, dModel, nLayer, steps, prefetch, threads, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { tier, dir, dModel, nLayer, steps, prefetch, keep, threads, output }) command.Options.Add(o);
         command.SetAction((ParseResult r) =>
         {
             BenchCommand.SetThreads(r.GetValue(threads));
             var t = r.GetValue(tier) == "disk" ? Tier.Disk : Tier.Host;
             var model = new ModelConfig { NLayer = r.GetValue(nLayer), NHead = 8, DModel = r.GetValue(dModel), DFf = 4 * r.GetValue(dModel), VocabSize = 1024, SeqLen = 128 };
-            var offload = new OffloadConfig { Params = t, Grads = t, Optimizer = t, Layers = LayerSelection.All, Prefetch = r.GetValue(prefetch), Dir = t == Tier.Disk ? r.GetValue(dir) : null };
+            var offload = new OffloadConfig { Params = t, Grads = t, Optimizer = t, Layers = LayerSelection.All, Prefetch = r.GetValue(prefetch), KeepActivations = r.GetValue(keep), Dir = t == Tier.Disk ? r.GetValue(dir) : null };
+            offload.Validate(model.NLayer);
             var f = OffloadBenchmark.StepTime(model, offload, steps: r.GetValue(steps), batch: 4);
             AnsiConsole.WriteLine(f.ToString());
             var inv = CultureInfo.InvariantCulture;

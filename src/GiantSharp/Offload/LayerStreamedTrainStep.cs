@@ -13,8 +13,8 @@ namespace GiantSharp.Offload;
 /// <see cref="ResidentTrainStep"/>. Per micro-batch: the forward pass runs layer by layer without autograd,
 /// keeping only each layer's input (B, T, C) while the next layers are fetched in the background; the head's
 /// loss gives the gradient of the last input; the backward pass walks the layers in reverse, fetching each,
-/// recomputing its forward with autograd (same RNG state, so dropout masks repeat; the last layer's graph is
-/// simply kept from the forward pass), back-propagating, and sending its gradients to their tier, where
+/// recomputing its forward with autograd (same RNG state, so dropout masks repeat; the graphs of the last
+/// <see cref="OffloadConfig.KeepActivations"/> layers are simply kept from the forward pass), back-propagating, and sending its gradients to their tier, where
 /// micro-batches accumulate. Then the global norm over every gradient is known, the clip coefficient follows,
 /// and AdamW steps resident parameters here and offloaded blocks on their optimizer tier.
 /// Activation checkpointing per layer: Chen et al. 2016; streaming and overlap: ZeRO-Infinity (2021).
@@ -125,33 +125,36 @@ public sealed class LayerStreamedTrainStep : ITrainStep
     private (double Loss, double Aux) ForwardBackward(GptModel model, MicroBatch mb, int m, int count, ref int pos, double[][] squares, MetricsAverager metrics)
     {
         int n = model.Layers.NumLayers;
+        int keep = Math.Min(_session.Plan.Config.KeepActivations, n);          // the last `keep` layers keep their graphs
         var inputs = new Tensor[n];
         var rngs = new Tensor[n];
+        var graphs = new (Tensor Input, Tensor Output, Tensor? Aux)?[n];
         var rngEmbed = random.get_rng_state();
         Tensor x;
         Tensor? auxValue = null;
-        (Tensor Input, Tensor Output, Tensor? Aux) graph = (null!, null!, null);    // set at the last layer (n >= 1)
         using (no_grad()) x = model.Embed(mb.X);                                 // (B, T, C)
         for (int i = 0; i < n; i++, pos++)
         {
             _streamer.Acquire(pos);
             inputs[i] = x;
             rngs[i] = random.get_rng_state();
-            if (i < n - 1)
+            if (i < n - keep)
             {
                 using (no_grad()) x = model.Layers.LayerBlock(i).call(x);
             }
             else
             {
-                // The backward pass starts with the last layer: keep its graph rather than recompute it.
-                auxValue = AuxiliaryLosses.Take(model);                         // earlier layers' values, for the report
-                graph = Run(model, i, x);
-                x = graph.Output.detach();
+                // The backward pass starts with the last layers: keep their graphs rather than recompute them.
+                if (i == n - keep) auxValue = AuxiliaryLosses.Take(model);        // earlier layers' values, for the report
+                _streamer.Pin(pos, pos + 2 * (n - 1 - i) + 1);                   // bound until its backward position
+                var g = Run(model, i, x);
+                graphs[i] = g;
+                if (g.Aux is not null) auxValue = auxValue is null ? g.Aux.detach() : auxValue + g.Aux.detach();
+                x = g.Output.detach();
             }
             _streamer.Release(pos);
         }
         var rngAfter = random.get_rng_state();
-        if (graph.Aux is not null) auxValue = auxValue is null ? graph.Aux.detach() : auxValue + graph.Aux.detach();
         metrics.Add(AuxiliaryLosses.TakeMetrics(model));
 
         var top = x.detach().requires_grad_(true);
@@ -161,12 +164,8 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         for (int i = n - 1; i >= 0; i--, pos++)
         {
             _streamer.Acquire(pos);
-            if (i < n - 1)
-            {
-                random.set_rng_state(rngs[i]);
-                graph = Run(model, i, inputs[i]);
-                AuxiliaryLosses.TakeMetrics(model.Layers.LayerBlock(i));        // the recompute repeats the forward's diagnostics
-            }
+            var graph = graphs[i] ?? Recompute(model, i, inputs[i], rngs[i]);
+            graphs[i] = null;
             if (graph.Aux is null) graph.Output.backward([grad]);
             else autograd.backward([graph.Output, graph.Aux / count], [grad, ones_like(graph.Aux)]);
             grad = graph.Input.grad!;
@@ -178,6 +177,15 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         model.Embed(mb.X).backward([grad]);
         random.set_rng_state(rngAfter);
         return (loss.item<float>(), auxValue?.item<float>() ?? 0.0);
+    }
+
+    /// <summary>Layer <paramref name="i"/> run again with autograd under the RNG state of its forward pass (same dropout masks); its diagnostics are dropped (the forward reported them).</summary>
+    private static (Tensor Input, Tensor Output, Tensor? Aux) Recompute(GptModel model, int i, Tensor input, Tensor rng)
+    {
+        random.set_rng_state(rng);
+        var graph = Run(model, i, input);
+        AuxiliaryLosses.TakeMetrics(model.Layers.LayerBlock(i));
+        return graph;
     }
 
     /// <summary>Layer <paramref name="i"/> with autograd on a leaf copy of <paramref name="x"/> (B, T, C): the leaf, the output, and the layer's auxiliary loss.</summary>

@@ -31,6 +31,13 @@ public sealed record OffloadConfig
     public OffloadTensors Tensors { get; init; } = OffloadTensors.All;
     /// <summary>Prefetch depth, in layers: how many layers ahead of the one computing are fetched in the background (0: fetch on demand).</summary>
     public int Prefetch { get; init; } = 1;
+    /// <summary>
+    /// Layers at the end of the forward pass that keep their activations (autograd graph) for the backward pass
+    /// instead of recomputing them, at least 1 (the last layer, whose backward comes first). Each more saves one
+    /// layer's forward recompute per micro-batch, and costs that layer's activations plus one staging buffer of its
+    /// parameters, which stay on the device from its forward to its backward: memory traded for speed.
+    /// </summary>
+    public int KeepActivations { get; init; } = 1;
     /// <summary>Directory of the disk tier's files (created if missing); required when any tier is <c>disk</c>.</summary>
     public string? Dir { get; init; }
 
@@ -47,6 +54,8 @@ public sealed record OffloadConfig
             if (!Enum.IsDefined(tier)) throw new ConfigException($"{prefix}.{key}", $"must be 'device', 'host' or 'disk', got {(int)tier}");
         if (!Enum.IsDefined(Tensors)) throw new ConfigException($"{prefix}.tensors", $"must be 'all' or 'experts', got {(int)Tensors}");
         Layers.Resolve(nLayer, $"{prefix}.layers");
+        if (KeepActivations < 1 || KeepActivations > nLayer)
+            throw new ConfigException($"{prefix}.keep_activations", $"must be in [1, n_layer = {nLayer}] layers, got {KeepActivations}");
         if (Prefetch is < 0 or > 64) throw new ConfigException($"{prefix}.prefetch", $"must be in [0, 64] layers, got {Prefetch}");
         if (UsesDisk && string.IsNullOrWhiteSpace(Dir)) throw new ConfigException($"{prefix}.dir", "must name a directory when a tier is 'disk'");
         return this;

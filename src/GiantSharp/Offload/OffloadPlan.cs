@@ -131,8 +131,9 @@ public sealed class OffloadPlan
             if (!p.Streamed && p.Grads != Tier.Device) tiers[Tier.Device] = tiers[Tier.Device].Add(p.Numel, false, true, false);
             if (p.Streamed) largestStreamed = Math.Max(largestStreamed, p.Numel);
         }
-        // Staging: depth + 1 fetched layers, and as many layers' fresh gradients waiting to be written out.
-        long staging = 2L * (config.Prefetch + 1) * 4 * largestStreamed;
+        // Staging: depth + 1 fetched layers, and as many layers' fresh gradients waiting to be written out, plus the
+        // layers kept bound from forward to backward beyond the last (keep_activations - 1).
+        long staging = (2L * (config.Prefetch + 1) + config.KeepActivations - 1) * 4 * largestStreamed;
         tiers[Tier.Device] = tiers[Tier.Device].Add(0, false, false, false, staging);
         long parameters = residentNumel + blockNumel.Sum();
         return new OffloadFootprint(tiers[Tier.Device], tiers[Tier.Host], tiers[Tier.Disk], parameters);

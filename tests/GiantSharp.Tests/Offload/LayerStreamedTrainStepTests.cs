@@ -51,4 +51,27 @@ public class LayerStreamedTrainStepTests
         var diff = TrainBothAndCompare(null, dir => new OffloadConfig { Params = Tier.Disk, Grads = Tier.Host, Optimizer = Tier.Disk, Dir = dir, Prefetch = 1 }, moe: moe);
         Assert.True(diff <= Tolerance, $"relative difference {diff}");
     }
+
+    [Theory]
+    [InlineData(2, 0)]
+    [InlineData(3, 1)]
+    [InlineData(4, 2)]
+    public void Keeping_the_last_layers_activations_equals_resident_training(int keep, int prefetch)
+    {
+        // The kept layers skip their recompute and stay bound from forward to backward; dropout and MoE aux losses included.
+        var moe = new GiantSharp.Model.MoeConfig { NumExperts = 4, NumPrototypes = 2, CapacityFactor = 1.25, AuxLossCoef = 0.01, MoeEvery = 2 };
+        var diff = TrainBothAndCompare(null, dir => new OffloadConfig
+        {
+            Params = Tier.Disk, Grads = Tier.Host, Optimizer = Tier.Disk, Dir = dir, Prefetch = prefetch, KeepActivations = keep,
+        }, dropout: 0.1, moe: moe);
+        Assert.True(diff <= Tolerance, $"relative difference {diff}");
+    }
+
+    [Fact]
+    public void Keep_activations_outside_one_to_n_layer_is_refused()
+    {
+        var e = Assert.Throws<GiantSharp.Errors.ConfigException>(() => new OffloadConfig { KeepActivations = 0 }.Validate(4));
+        Assert.Equal("offload.keep_activations", e.Key);
+        Assert.Throws<GiantSharp.Errors.ConfigException>(() => new OffloadConfig { KeepActivations = 5 }.Validate(4));
+    }
 }

@@ -52,6 +52,30 @@ public class OffloadedTrainerTests
     }
 
     [Fact]
+    public void Moe_real_giant_with_experts_on_disk_equals_the_resident_run()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var moe = new GiantSharp.Model.MoeConfig { NumExperts = 4, NumPrototypes = 2, CapacityFactor = 1.25, AuxLossCoef = 0.01, RouterZLossCoef = 0.001, MoeEvery = 1 };
+        var offloaded = Offloaded(corpus, "moe-off", Tier.Disk);
+        offloaded = offloaded with { Model = offloaded.Model with { Moe = moe }, Offload = offloaded.Offload! with { Tensors = OffloadTensors.Experts } };
+        var resident = offloaded with { Name = "moe-res", OutDir = Path.Combine(corpus.Root, "runs", "moe-res"), Offload = null, Stages = offloaded.Stages.Select(s => s with { Offload = null }).ToList() };
+        var (a, b) = (new RecordingObserver(), new RecordingObserver());
+        using var reference = new Trainer(resident.Validate(), data, [a]);
+        reference.Run();
+        using var trainer = new Trainer(offloaded.Validate(), data, [b]);
+        trainer.Run();
+
+        Assert.Equal(a.Steps.Select(s => s.Loss), b.Steps.Select(s => s.Loss), (x, y) => Math.Abs(x - y) <= 1e-5);
+        Assert.Equal(a.Steps.Select(s => s.AuxLoss), b.Steps.Select(s => s.AuxLoss), (x, y) => Math.Abs(x - y) <= 1e-5);
+        var hollow = trainer.Model.named_parameters().Where(p => p.parameter.numel() == 0).Select(p => p.name).ToList();
+        Assert.NotEmpty(hollow);
+        Assert.All(hollow, name => Assert.Contains(".experts.", name));
+        trainer.BringBackOffloaded();
+        Assert.True(OffloadFixtures.MaxRelativeDiff(trainer.Model, reference.Model) <= 1e-5);
+    }
+
+    [Fact]
     public void Offloaded_run_resumes_from_its_checkpoint_as_if_uninterrupted()
     {
         using var corpus = new TinyCorpus();

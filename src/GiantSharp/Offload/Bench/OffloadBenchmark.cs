@@ -31,7 +31,7 @@ public static class OffloadBenchmark
         foreach (var r in runs) r.Reset();
         for (int s = 0; s < steps; s++)
             foreach (var r in runs) r.Step(batches);
-        var label = $"params={Name(offload.Params)} grads={Name(offload.Grads)} optimizer={Name(offload.Optimizer)} layers={offload.Layers} prefetch={offload.Prefetch}";
+        var label = $"params={Name(offload.Params)} grads={Name(offload.Grads)} optimizer={Name(offload.Optimizer)} layers={offload.Layers} prefetch={offload.Prefetch} keep_activations={offload.KeepActivations}";
         return new StepTimeFigures(label, StepTiming.Of(resident.Times), StepTiming.Of(recompute.Times), StepTiming.Of(offloaded.Times),
             offloaded.Transfer, offloaded.Stall, StepTiming.Of(offloaded.Optimizer));
     }

@@ -8,7 +8,8 @@ namespace GiantSharp.Offload.Streaming;
 /// L-1..0, per micro-batch), binds each streamed layer's block to a staging buffer on the device when it is
 /// needed, fetches the next <see cref="OffloadPlan.PrefetchDepth"/> streamed layers in the background, releases
 /// a block when it is not needed again within that window, and hands gradients to the worker to be accumulated
-/// on their tier. Staging: depth + 1 buffers of the largest streamed block. Source: ZeRO-Infinity's
+/// on their tier. Staging: depth + 1 buffers of the largest streamed block, plus one per layer whose graph is
+/// kept across the turn from forward to backward (<see cref="Pin"/>). Source: ZeRO-Infinity's
 /// prefetch/release coordinator (Rajbhandari et al. 2021, sec. 6.2); M6-10T sec. 3.2.
 /// </summary>
 internal sealed class LayerStreamer : IDisposable
@@ -16,9 +17,11 @@ internal sealed class LayerStreamer : IDisposable
     private readonly OffloadSession _session;
     private readonly TransferWorker _worker;
     private readonly int _depth;
+    private readonly int _pins;
     private readonly List<Tensor> _slots = new();
     private readonly Stack<Tensor> _free = new();
     private readonly Dictionary<int, Held> _held = new();
+    private readonly Dictionary<int, int> _pinnedUntil = new();
     private readonly Queue<Task> _writes = new();
     private int[] _order = [];
     private long _stallTicks;
@@ -28,6 +31,7 @@ internal sealed class LayerStreamer : IDisposable
         _session = session;
         _worker = worker;
         _depth = session.Plan.PrefetchDepth;
+        _pins = session.Plan.Config.KeepActivations;
     }
 
     /// <summary>Seconds the compute thread waited for transfers since the last <see cref="ResetCounters"/>.</summary>
@@ -41,7 +45,11 @@ internal sealed class LayerStreamer : IDisposable
     public void ResetCounters() { _stallTicks = 0; BytesFetched = 0; BytesWritten = 0; }
 
     /// <summary>Starts a walk over <paramref name="order"/> (layer indices, see <see cref="OffloadPlan.VisitOrder"/>).</summary>
-    public void Begin(int[] order) => _order = order;
+    public void Begin(int[] order)
+    {
+        _order = order;
+        _pinnedUntil.Clear();
+    }
 
     /// <summary>Makes the layer at position <paramref name="pos"/> of the walk computable, and prefetches ahead.</summary>
     public void Acquire(int pos)
@@ -60,11 +68,25 @@ internal sealed class LayerStreamer : IDisposable
         }
     }
 
-    /// <summary>Done with the layer at <paramref name="pos"/>: its block is released unless needed again right away.</summary>
+    /// <summary>
+    /// Keeps the block of the layer at <paramref name="pos"/> bound until <see cref="Release"/> of position
+    /// <paramref name="until"/> (its autograd graph, kept for the backward pass, holds views of its parameters).
+    /// </summary>
+    public void Pin(int pos, int until)
+    {
+        if (_session.Plan.IsStreamed(_order[pos])) _pinnedUntil[BlockOf(pos)] = until;
+    }
+
+    /// <summary>Done with the layer at <paramref name="pos"/>: its block is released unless pinned or needed again right away.</summary>
     public void Release(int pos)
     {
         if (!_session.Plan.IsStreamed(_order[pos])) return;
         int b = BlockOf(pos);
+        if (_pinnedUntil.TryGetValue(b, out var until))
+        {
+            if (until > pos) return;
+            _pinnedUntil.Remove(b);
+        }
         if (Window(pos, Math.Max(_depth, 1)).Contains(b)) return;
         Drop(b);
     }
@@ -135,7 +157,7 @@ internal sealed class LayerStreamer : IDisposable
         var numel = _session.LayoutOf(b).Numel;
         if (_free.Count == 0)
         {
-            if (_slots.Count > _depth) throw new InvalidOperationException("offload: no free staging buffer (prefetch window bookkeeping is wrong)");
+            if (_slots.Count > _depth + _pins) throw new InvalidOperationException("offload: no free staging buffer (prefetch window bookkeeping is wrong)");
             var size = _session.Plan.Managed.Where(p => p.Streamed).Max(p => p.Numel);
             var fresh = empty(size, device: _session.Device).DetachFromDisposeScope();
             _slots.Add(fresh);
