@@ -125,6 +125,26 @@ public class OffloadedTrainerTests
     }
 
     [Fact]
+    public void Failed_offload_part_leaves_the_last_checkpoint_intact()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var config = Offloaded(corpus, "full", Tier.Host);
+        using var trainer = new Trainer(config, data);
+        trainer.Run();
+        var store = new CheckpointStore(Path.Combine(config.OutDir, "checkpoints"));
+        var before = store.Latest()!;
+        var state = trainer.State with { GlobalStep = 99, Offloaded = ["h.0.mlp.c_fc.weight"] };
+        var e = Assert.Throws<DataException>(() => store.Save(trainer.Model, trainer.Optimizer, state, 2,
+            _ => throw new DataException("/nvme/part", "No space left on device")));
+        Assert.Contains("last good checkpoint kept", e.Message);
+        Assert.Equal(before, store.Latest());
+        Assert.Equal([before], Directory.GetDirectories(store.Root));                 // no step-99, no temporary folder
+        using var loaded = LoadedCheckpoint.Open(before);
+        Assert.Equal(config.TotalSteps, loaded.State.GlobalStep);
+    }
+
+    [Fact]
     public void Stage_that_asks_for_offload_without_an_offload_section_is_refused()
     {
         using var corpus = new TinyCorpus();
