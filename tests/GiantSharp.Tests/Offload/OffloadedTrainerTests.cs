@@ -28,6 +28,13 @@ public class OffloadedTrainerTests
         };
     }
 
+    /// <summary>The same run with every stage resident.</summary>
+    private static RunConfig Resident(RunConfig offloaded, TinyCorpus corpus) => offloaded with
+    {
+        Name = offloaded.Name + "-res", OutDir = Path.Combine(corpus.Root, "runs", offloaded.Name + "-res"),
+        Offload = null, Stages = offloaded.Stages.Select(s => s with { Offload = null }).ToList(),
+    };
+
     [Theory]
     [InlineData(Tier.Host)]
     [InlineData(Tier.Disk)]
@@ -36,9 +43,8 @@ public class OffloadedTrainerTests
         using var corpus = new TinyCorpus();
         using var data = corpus.Open();
         var offloaded = Offloaded(corpus, "off", tier);
-        var resident = offloaded with { Name = "res", OutDir = Path.Combine(corpus.Root, "runs", "res"), Offload = null, Stages = offloaded.Stages.Select(s => s with { Offload = null }).ToList() };
         var (a, b) = (new RecordingObserver(), new RecordingObserver());
-        using var reference = new Trainer(resident, data, [a]);
+        using var reference = new Trainer(Resident(offloaded, corpus), data, [a]);
         reference.Run();
         using var trainer = new Trainer(offloaded, data, [b]);
         trainer.Run();
@@ -59,9 +65,8 @@ public class OffloadedTrainerTests
         var moe = new GiantSharp.Model.MoeConfig { NumExperts = 4, NumPrototypes = 2, CapacityFactor = 1.25, AuxLossCoef = 0.01, RouterZLossCoef = 0.001, MoeEvery = 1 };
         var offloaded = Offloaded(corpus, "moe-off", Tier.Disk);
         offloaded = offloaded with { Model = offloaded.Model with { Moe = moe }, Offload = offloaded.Offload! with { Tensors = OffloadTensors.Experts } };
-        var resident = offloaded with { Name = "moe-res", OutDir = Path.Combine(corpus.Root, "runs", "moe-res"), Offload = null, Stages = offloaded.Stages.Select(s => s with { Offload = null }).ToList() };
         var (a, b) = (new RecordingObserver(), new RecordingObserver());
-        using var reference = new Trainer(resident.Validate(), data, [a]);
+        using var reference = new Trainer(Resident(offloaded, corpus).Validate(), data, [a]);
         reference.Run();
         using var trainer = new Trainer(offloaded.Validate(), data, [b]);
         trainer.Run();
@@ -85,21 +90,15 @@ public class OffloadedTrainerTests
         using (var t = new Trainer(config, data, [whole])) t.Run();
 
         var split = config with { Name = "split", OutDir = Path.Combine(corpus.Root, "runs", "split"), Checkpoint = new CheckpointConfig { Every = 4, Keep = 3 } };
-        using (var cts = new CancellationTokenSource())
-        using (var t = new Trainer(split, data, [new StopAt(8, cts)]))
-            t.Run(cts.Token);
-        var ckpt = Path.Combine(split.OutDir, "checkpoints", "step-00000008");
-        var (state, _) = CheckpointStore.ReadState(ckpt);
-        Assert.NotEmpty(state.Offloaded);
-        Assert.True(Directory.Exists(Path.Combine(ckpt, CheckpointStore.OffloadPart)));
-        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(corpus.Root, "nvme")));   // the stopped run removed its store
-
-        var resumed = new RecordingObserver();
-        using (var t = new Trainer(split, data, [resumed], resumeFrom: split.OutDir)) t.Run();
+        var resumed = RunChecks.StopAndResume(split, data, stopAt: 8, ckpt =>
+        {
+            var (state, _) = CheckpointStore.ReadState(ckpt);
+            Assert.NotEmpty(state.Offloaded);
+            Assert.True(Directory.Exists(Path.Combine(ckpt, CheckpointStore.OffloadPart)));
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(corpus.Root, "nvme")));   // the stopped run removed its store
+        });
         Assert.Equal(Enumerable.Range(9, 2), resumed.Steps.Select(s => s.Step));
-        for (int i = 0; i < 2; i++)
-            Assert.True(Math.Abs(whole.Steps[8 + i].Loss - resumed.Steps[i].Loss) <= 1e-5, $"step {9 + i}: {whole.Steps[8 + i].Loss} vs {resumed.Steps[i].Loss}");
-        Assert.Equal(whole.Evals[^1].ValLoss, resumed.Evals[^1].ValLoss, 5);
+        RunChecks.AssertSameNumbers(whole, resumed);
     }
 
     [Fact]

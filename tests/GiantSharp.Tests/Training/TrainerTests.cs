@@ -58,19 +58,10 @@ public class TrainerTests
         using (var t = new Trainer(config, data, [whole])) t.Run();
 
         var split = config with { Name = "split", OutDir = Path.Combine(corpus.Root, "runs", "split"), Checkpoint = new CheckpointConfig { Every = 4, Keep = 3 } };
-        var first = new RecordingObserver();
-        using (var cts = new CancellationTokenSource())
-        using (var t = new Trainer(split, data, [first, new StopAt(8, cts)]))
-            t.Run(cts.Token);
-        var ckpt = Path.Combine(split.OutDir, "checkpoints", "step-00000008");
-        Assert.True(Directory.Exists(ckpt));
-        var resumed = new RecordingObserver();
-        using (var t = new Trainer(split, data, [resumed], resumeFrom: split.OutDir)) t.Run();
+        var resumed = RunChecks.StopAndResume(split, data, stopAt: 8);
 
         Assert.Equal(Enumerable.Range(9, 4), resumed.Steps.Select(s => s.Step));
-        for (int i = 0; i < 4; i++)
-            Assert.True(Math.Abs(whole.Steps[8 + i].Loss - resumed.Steps[i].Loss) <= 1e-5, $"step {9 + i}: {whole.Steps[8 + i].Loss} vs {resumed.Steps[i].Loss}");
-        Assert.Equal(whole.Evals[^1].ValLoss, resumed.Evals[^1].ValLoss, 5);
+        RunChecks.AssertSameNumbers(whole, resumed);
     }
 
     [Fact]
