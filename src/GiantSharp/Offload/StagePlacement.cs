@@ -14,12 +14,13 @@ namespace GiantSharp.Offload;
 /// delinks when the stage asks for less sharing (straight into the offload store when the new stage is offloaded,
 /// so the Real Giant is never whole in memory) and binds or releases the offload session per
 /// <see cref="RunConfig.IsOffloaded"/>. The session's disk files live in a folder of their own under
-/// <c>offload.dir</c>, removed on dispose.
+/// <c>offload.dir</c> (<see cref="RunStoreFolder"/>), removed on dispose.
 /// </summary>
 public sealed class StagePlacement : IDisposable
 {
     private readonly RunConfig _config;
     private readonly OffloadConfig? _offload;
+    private readonly RunStoreFolder? _folder;
     private string? _resumePart;
 
     /// <summary>Placement for <paramref name="config"/>; <paramref name="resumeCheckpoint"/> is the checkpoint folder a resumed run starts from.</summary>
@@ -27,7 +28,8 @@ public sealed class StagePlacement : IDisposable
     public StagePlacement(RunConfig config, string? resumeCheckpoint = null)
     {
         _config = config;
-        _offload = config.Offload is { Dir: { } dir } o ? o with { Dir = Path.Combine(dir, $"{config.Name}-{Guid.NewGuid():N}") } : config.Offload;
+        _folder = config.Offload?.Dir is { } dir ? new RunStoreFolder(dir, config.Name) : null;
+        _offload = _folder is null ? config.Offload : config.Offload! with { Dir = _folder.Path };
         var part = resumeCheckpoint is null ? null : Path.Combine(resumeCheckpoint, CheckpointStore.OffloadPart);
         if (part is not null && Directory.Exists(part))
         {
@@ -58,6 +60,7 @@ public sealed class StagePlacement : IDisposable
     {
         var sharing = _config.Stages[stage].Sharing;
         var offloaded = _config.IsOffloaded(stage);
+        if (_resumePart is not null || offloaded) _folder?.Claim();
         if (_resumePart is { } part)
         {
             _resumePart = null;
@@ -100,7 +103,6 @@ public sealed class StagePlacement : IDisposable
     {
         Session?.Dispose();
         Session = null;
-        if (_offload?.Dir is { } dir && Directory.Exists(dir))
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        _folder?.Dispose();
     }
 }

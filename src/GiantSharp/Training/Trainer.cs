@@ -17,6 +17,8 @@ namespace GiantSharp.Training;
 /// then, at the switch, delinks in place (weights and AdamW state, M6-10T sec. 3.1) and trains the Real
 /// Giant, with one LR schedule across. One loop, in phases: lr, batch, step (accumulation, clipping,
 /// AdamW, via an <see cref="ITrainStep"/>), log, eval, checkpoint. Progress goes out through observers.
+/// Where the layers live in each stage (resident, or streamed from an offload store, M6-10T sec. 3.2) is
+/// <see cref="StagePlacement"/>'s business; the loop only asks it for the step executor.
 /// </summary>
 public sealed class Trainer : IDisposable
 {

@@ -144,6 +144,31 @@ public class OffloadedTrainerTests
     }
 
     [Fact]
+    public void Store_folders_of_killed_runs_are_swept_and_live_ones_kept()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var config = Offloaded(corpus, "sweep", Tier.Disk);
+        var nvme = config.Offload!.Dir!;
+        string Folder(string name, int? pid)
+        {
+            var dir = Path.Combine(nvme, $"{name}-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(Path.Combine(dir, "block00001.params.f32"), new byte[64]);
+            if (pid is { } p) File.WriteAllText(Path.Combine(dir, "owner.pid"), p.ToString());
+            return dir;
+        }
+        var killed = Folder("sweep", int.MaxValue);                        // no such process
+        var live = Folder("sweep", Environment.ProcessId);
+        var other = Folder("another-run", int.MaxValue);
+        var unowned = Folder("sweep", null);
+        using (var trainer = new Trainer(config, data)) trainer.Run();
+        Assert.False(Directory.Exists(killed));
+        Assert.All(new[] { live, other, unowned }, d => Assert.True(Directory.Exists(d), d));
+        Assert.Equal(3, Directory.GetDirectories(nvme).Length);           // and the run's own folder is gone
+    }
+
+    [Fact]
     public void Stage_that_asks_for_offload_without_an_offload_section_is_refused()
     {
         using var corpus = new TinyCorpus();
