@@ -58,9 +58,9 @@ public sealed class LayerStreamedTrainStep : ITrainStep
             for (int m = 0; m < microBatches.Count; m++)
             {
                 using var inner = NewDisposeScope();
-                var earlier = SetAsideGradients(model);
+                var earlier = GradientSetAside.Take(model);
                 var (loss, aux) = ForwardBackward(model, microBatches[m], m, microBatches.Count, ref pos, squares, metrics);
-                AddBackGradients(earlier);
+                GradientSetAside.AddBack(earlier);
                 lossSum += loss;
                 auxSum += aux;
             }
@@ -195,32 +195,6 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         var block = model.Layers.LayerBlock(i);
         var output = block.call(input);
         return (input, output, AuxiliaryLosses.Take(block));
-    }
-
-    /// <summary>
-    /// Takes the gradients accumulated by earlier micro-batches off the parameters. Resident autograd adds a
-    /// micro-batch's contributions to a parameter (head and embedding for the tied wte; every layer applying a
-    /// shared block) among themselves first, then onto the earlier sum in one addition; streamed, they arrive
-    /// in separate backward calls, so the earlier sum waits aside to keep the same order of float additions.
-    /// </summary>
-    private static List<(TorchSharp.Modules.Parameter Param, Tensor Earlier)> SetAsideGradients(GptModel model)
-    {
-        var earlier = new List<(TorchSharp.Modules.Parameter, Tensor)>();
-        foreach (var p in model.parameters())
-        {
-            if (p.grad is not { } g) continue;
-            earlier.Add((p, g));
-            p.grad = null;
-        }
-        return earlier;
-    }
-
-    /// <summary>Adds the set-aside gradients back: grad = earlier + this micro-batch's sum, as autograd's accumulation does.</summary>
-    private static void AddBackGradients(List<(TorchSharp.Modules.Parameter Param, Tensor Earlier)> earlier)
-    {
-        using var _ = no_grad();
-        foreach (var (p, g) in earlier)
-            p.grad = p.grad is { } fresh ? g.add_(fresh) : g;
     }
 
     /// <summary>Stops the transfer worker and frees the staging buffers.</summary>
