@@ -70,7 +70,11 @@ public sealed class Trainer : IDisposable
                 throw new DataException(corpus.Directory, $"tokenizer {corpus.Tokenizer.Identity} differs from the checkpoint's {state.TokenizerIdentity}");
             Model = CheckpointStore.LoadModel(dir, Config, state);
             CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
-            if (state.RngState.Length > 0) random.set_rng_state(tensor(Convert.FromBase64String(state.RngState)));
+            if (state.RngState.Length > 0)
+            {
+                using var rng = tensor(Convert.FromBase64String(state.RngState));
+                random.set_rng_state(rng);
+            }
             State = state;
             _placement = new StagePlacement(Config, dir);
         }
@@ -156,10 +160,11 @@ public sealed class Trainer : IDisposable
     /// <exception cref="DataException">It could not be written (the last good one is intact).</exception>
     public string SaveCheckpoint()
     {
+        using var rng = random.get_rng_state();
         var state = State with
         {
             LayerToBlock = Model.Layers.LayerToBlock.ToArray(),
-            RngState = Convert.ToBase64String(random.get_rng_state().data<byte>().ToArray()),
+            RngState = Convert.ToBase64String(rng.data<byte>().ToArray()),
             ConfigJson = ConfigLoader.ToJson(Config),
             Offloaded = _placement.Offloaded,
         };

@@ -169,6 +169,22 @@ public class OffloadedTrainerTests
     }
 
     [Fact]
+    public void No_tensor_leaks_across_offloaded_steps_evals_and_checkpoints()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var config = Offloaded(corpus, "leak", Tier.Disk, pseudoSteps: 20, realSteps: 100) with
+        {
+            Eval = new EvalConfig { Every = 20, Sequences = 4 },
+            Checkpoint = new CheckpointConfig { Every = 25, Keep = 1 },
+        };
+        var probe = new LiveTensorProbe();
+        using var trainer = new Trainer(config, data, [probe]);
+        trainer.Run();
+        Assert.Equal(probe.At[30], probe.At[110]);                        // the Real Giant's streamed steps, past its first evals and saves
+    }
+
+    [Fact]
     public void Stage_that_asks_for_offload_without_an_offload_section_is_refused()
     {
         using var corpus = new TinyCorpus();

@@ -73,6 +73,7 @@ public class TrainerTests
         {
             Model = corpus.Run().Model with { NLayer = 2, DModel = 16, DFf = 32 },
             Eval = new EvalConfig { Every = 50, Sequences = 4 },
+            Checkpoint = new CheckpointConfig { Every = 30, Keep = 1 },
         };
         var probe = new LiveTensorProbe();
         using var trainer = new Trainer(config, data, [probe]);
@@ -128,11 +129,5 @@ public class TrainerTests
         var other = config with { Model = config.Model with { DModel = 64 } };
         var e = Assert.Throws<ConfigException>(() => new Trainer(other, data, resumeFrom: config.OutDir));
         Assert.Equal("model", e.Key);
-    }
-
-    private sealed class LiveTensorProbe : ITrainingObserver
-    {
-        public Dictionary<int, long> At { get; } = new();
-        public void OnStep(StepLog log) => At[log.Step] = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
     }
 }

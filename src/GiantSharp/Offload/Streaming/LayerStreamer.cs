@@ -22,7 +22,7 @@ internal sealed class LayerStreamer : IDisposable
     private readonly Stack<Tensor> _free = new();
     private readonly Dictionary<int, Held> _held = new();
     private readonly Dictionary<int, int> _pinnedUntil = new();
-    private readonly Queue<Task> _writes = new();
+    private readonly Queue<(Task Task, Tensor[] Grads)> _writes = new();    // gradients are disposed here, on the compute thread
     private int[] _order = [];
     private long _stallTicks;
 
@@ -106,14 +106,10 @@ internal sealed class LayerStreamer : IDisposable
             return g.DetachFromDisposeScope();
         }).ToArray();
         var key = OffloadSession.GradsKey(b);
-        _writes.Enqueue(_worker.Enqueue(() =>
-        {
-            try { _session.Store.Accumulate(key, grads, overwrite, sumSquares); }
-            finally { foreach (var g in grads) g.Dispose(); }
-        }));
+        _writes.Enqueue((_worker.Enqueue(() => _session.Store.Accumulate(key, grads, overwrite, sumSquares)), grads));
         BytesWritten += _session.LayoutOf(b).Bytes;
         // Back-pressure: at most depth + 1 layers of gradients wait in memory.
-        while (_writes.Count > _depth + 1) Wait(_writes.Dequeue());
+        while (_writes.Count > _depth + 1) Finish(_writes.Dequeue());
     }
 
     /// <summary>Releases every held block and waits for every queued transfer; rethrows the first failure.</summary>
@@ -124,7 +120,7 @@ internal sealed class LayerStreamer : IDisposable
             Wait(held.Fetch);
             Drop(b);
         }
-        while (_writes.Count > 0) Wait(_writes.Dequeue());
+        while (_writes.Count > 0) Finish(_writes.Dequeue());
     }
 
     /// <summary>After a failure: releases everything and waits for the worker, ignoring further errors.</summary>
@@ -136,7 +132,17 @@ internal sealed class LayerStreamer : IDisposable
             Drop(b);
         }
         while (_writes.Count > 0)
-            try { _writes.Dequeue().Wait(); } catch (AggregateException) { }
+            try { Finish(_writes.Dequeue()); } catch (Exception e) when (e is not OutOfMemoryException) { }
+    }
+
+    /// <summary>
+    /// Waits for a gradient write and frees its gradients on this thread, so each tensor is created and disposed on
+    /// the same thread (TorchSharp's dispose statistics, which the leak tests read, are per thread).
+    /// </summary>
+    private void Finish((Task Task, Tensor[] Grads) write)
+    {
+        try { Wait(write.Task); }
+        finally { foreach (var g in write.Grads) g.Dispose(); }
     }
 
     private int BlockOf(int pos) => _session.Plan.LayerToBlock[_order[pos]];
