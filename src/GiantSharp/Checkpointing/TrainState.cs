@@ -34,6 +34,8 @@ public sealed record TrainState
     /// streams. Empty when nothing was offloaded.
     /// </summary>
     public string[] Offloaded { get; init; } = [];
+    /// <summary>Whether the checkpoint has an offload part (offloaded weights and/or AdamW moments), which must then be present.</summary>
+    public bool OffloadPart { get; init; }
     /// <summary>The run's config (with vocab_size resolved), as JSON.</summary>
     public string ConfigJson { get; init; } = "";
 }

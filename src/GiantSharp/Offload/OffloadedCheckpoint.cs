@@ -18,19 +18,30 @@ public static class OffloadedCheckpoint
     /// Disk-tier groups are read into host memory, so the model must fit there.
     /// </summary>
     /// <param name="checkpoint">The checkpoint folder.</param>
+    /// <param name="state">Its train state (says whether there is an offload part).</param>
     /// <param name="model">The whole model, every parameter with storage.</param>
     /// <param name="config">The run's offload section (it says which layers and tensors the part holds).</param>
     /// <param name="optimizer">Receives the offloaded parameters' AdamW state.</param>
     /// <exception cref="DataException">The part does not match the model, or the run has no offload section.</exception>
     /// <exception cref="ConfigException">The model does not fit in host memory.</exception>
-    public static void Restore(string checkpoint, GptModel model, OffloadConfig? config, AdamW optimizer)
+    public static void Restore(string checkpoint, TrainState state, GptModel model, OffloadConfig? config, AdamW optimizer)
     {
-        var part = Path.Combine(checkpoint, CheckpointStore.OffloadPart);
-        if (!Directory.Exists(part)) return;
+        if (PartOf(checkpoint, state) is not { } part) return;
         if (config is null) throw new DataException(part, "the checkpoint's config has no 'offload' section to read this part with");
         var host = config with { Params = OffHost(config.Params), Grads = OffHost(config.Grads), Optimizer = OffHost(config.Optimizer), Dir = null };
         using var session = OffloadSession.Load(part, model, host);
         session.Detach(optimizer);
+    }
+
+    /// <summary>The checkpoint's offload part, or null when it has none.</summary>
+    /// <exception cref="DataException">The state says there is a part (or lists offloaded parameters) but its folder is missing.</exception>
+    public static string? PartOf(string checkpoint, TrainState state)
+    {
+        var part = Path.Combine(checkpoint, CheckpointStore.OffloadPart);
+        if (Directory.Exists(part)) return part;
+        if (state.OffloadPart || state.Offloaded.Length > 0)
+            throw new DataException(part, $"is missing, but state.json says the checkpoint keeps {(state.Offloaded.Length > 0 ? $"{state.Offloaded.Length} offloaded tensors" : "offloaded optimizer state")} there");
+        return null;
     }
 
     private static Tier OffHost(Tier tier) => tier == Tier.Disk ? Tier.Host : tier;

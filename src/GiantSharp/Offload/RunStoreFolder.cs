@@ -33,6 +33,8 @@ internal sealed class RunStoreFolder : IDisposable
     public void Claim()
     {
         if (_claimed) return;
+        if (File.Exists(_parent)) throw new Errors.DataException(_parent, "offload.dir names a file, not a directory");
+        StoreFiles.EnsureWritableDirectory(_parent);
         StoreFiles.EnsureWritableDirectory(Path);
         StoreFiles.Guard(Path, "cannot write its owner file", () => File.WriteAllText(System.IO.Path.Combine(Path, OwnerFile), Environment.ProcessId.ToString()));
         _claimed = true;

@@ -23,19 +23,39 @@ public sealed class StagePlacement : IDisposable
     private readonly RunStoreFolder? _folder;
     private string? _resumePart;
 
-    /// <summary>Placement for <paramref name="config"/>; <paramref name="resumeCheckpoint"/> is the checkpoint folder a resumed run starts from.</summary>
-    /// <exception cref="ConfigException">The checkpoint holds offloaded layers and the run has no <c>offload</c> section.</exception>
-    public StagePlacement(RunConfig config, string? resumeCheckpoint = null)
+    /// <summary>
+    /// Placement for <paramref name="config"/> (vocab_size resolved). Before any step, when a stage is offloaded, it
+    /// claims its folder under <c>offload.dir</c> (proving it writable) and runs the preflight of every offloaded
+    /// stage, so a plan that cannot fit fails now rather than after a resident Pseudo stage has trained.
+    /// </summary>
+    /// <param name="config">The run.</param>
+    /// <param name="resume">The checkpoint folder a resumed run starts from, with its state; null for a fresh run.</param>
+    /// <exception cref="ConfigException">A tier lacks room, or the checkpoint holds offloaded layers and the run has no <c>offload</c> section.</exception>
+    /// <exception cref="DataException">offload.dir is not a writable directory, or the checkpoint's offload part is missing.</exception>
+    public StagePlacement(RunConfig config, (string Dir, TrainState State)? resume)
     {
         _config = config;
         _folder = config.Offload?.Dir is { } dir ? new RunStoreFolder(dir, config.Name) : null;
         _offload = _folder is null ? config.Offload : config.Offload! with { Dir = _folder.Path };
-        var part = resumeCheckpoint is null ? null : Path.Combine(resumeCheckpoint, CheckpointStore.OffloadPart);
-        if (part is not null && Directory.Exists(part))
+        if (resume is { } r && OffloadedCheckpoint.PartOf(r.Dir, r.State) is { } part)
         {
             if (config.Offload is null)
-                throw new ConfigException("offload", $"checkpoint {resumeCheckpoint} holds offloaded layers; resuming it needs the run's 'offload' section");
+                throw new ConfigException("offload", $"checkpoint {r.Dir} holds offloaded layers; resuming it needs the run's 'offload' section");
             _resumePart = part;
+        }
+        var offloadedStages = Enumerable.Range(0, config.Stages.Count).Where(config.IsOffloaded).ToList();
+        if (offloadedStages.Count == 0 && _resumePart is null) return;
+        try
+        {
+            _folder?.Claim();
+            var device = new TorchSharp.torch.Device(config.Device);
+            foreach (var si in offloadedStages)
+                OffloadPreflight.Check(OffloadAccounting.Footprint(config.Model, config.Stages[si].Sharing, _offload!), MachineResources.Probe(_offload!.Dir), device);
+        }
+        catch
+        {
+            _folder?.Dispose();
+            throw;
         }
     }
 
@@ -60,7 +80,6 @@ public sealed class StagePlacement : IDisposable
     {
         var sharing = _config.Stages[stage].Sharing;
         var offloaded = _config.IsOffloaded(stage);
-        if (_resumePart is not null || offloaded) _folder?.Claim();
         if (_resumePart is { } part)
         {
             _resumePart = null;

@@ -59,7 +59,7 @@ public sealed class Trainer : IDisposable
             manual_seed(Config.Seed);
             Model = new GptModel(Config.Model, Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer));
             State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
-            _placement = new StagePlacement(Config);
+            _placement = new StagePlacement(Config, null);
         }
         else
         {
@@ -76,7 +76,7 @@ public sealed class Trainer : IDisposable
                 random.set_rng_state(rng);
             }
             State = state;
-            _placement = new StagePlacement(Config, dir);
+            _placement = new StagePlacement(Config, (dir, state));
         }
         Model.to(_device);
         Model.train();
@@ -167,6 +167,7 @@ public sealed class Trainer : IDisposable
             RngState = Convert.ToBase64String(rng.data<byte>().ToArray()),
             ConfigJson = ConfigLoader.ToJson(Config),
             Offloaded = _placement.Offloaded,
+            OffloadPart = _placement.PartWriter is not null,
         };
         var path = _checkpoints.Save(Model, Optimizer, state, Config.Checkpoint.Keep, _placement.PartWriter);
         foreach (var o in Observers) o.OnCheckpoint(path, State.GlobalStep);

@@ -185,6 +185,34 @@ public class OffloadedTrainerTests
     }
 
     [Fact]
+    public void Checkpoint_missing_its_offload_part_is_refused_not_read_with_initial_weights()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var config = Offloaded(corpus, "nopart", Tier.Host);
+        using (var trainer = new Trainer(config, data)) trainer.Run();
+        var ckpt = new CheckpointStore(Path.Combine(config.OutDir, "checkpoints")).Latest()!;
+        Directory.Delete(Path.Combine(ckpt, CheckpointStore.OffloadPart), recursive: true);
+
+        var e = Assert.Throws<DataException>(() => LoadedCheckpoint.Open(ckpt));
+        Assert.Contains("offload", e.Message);
+        Assert.Throws<DataException>(() => new Trainer(config, data, resumeFrom: ckpt));
+    }
+
+    [Fact]
+    public void Bad_offload_dir_fails_before_the_resident_pseudo_stage_trains()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var file = Path.Combine(corpus.Root, "a-file");
+        File.WriteAllText(file, "x");
+        var config = Offloaded(corpus, "baddir", Tier.Disk);
+        var e = Assert.Throws<DataException>(() => new Trainer(config with { Offload = config.Offload! with { Dir = file } }, data));
+        Assert.Contains("a-file", e.Message);
+        Assert.Contains("not a directory", e.Message);
+    }
+
+    [Fact]
     public void Stage_that_asks_for_offload_without_an_offload_section_is_refused()
     {
         using var corpus = new TinyCorpus();
