@@ -23,8 +23,11 @@ internal static class TrainCommand
             var overrides = (r.GetValue(set) ?? []).Append($"device={r.GetValue(device)}").ToList();
             CommonOptions.Apply(r.GetValue(threads), r.GetValue(device)!);
             var run = ConfigLoader.Load(r.GetValue(config)!, overrides);
-            Train(run, r.GetValue(resume));
-            return 0;
+            using var interruption = new Interruption();
+            var state = Train(run, r.GetValue(resume), cancel: interruption.Token);
+            if (!interruption.Requested) return 0;
+            Console.Error.WriteLine($"giant: interrupted after step {state.GlobalStep}; continue with: giant train {r.GetValue(config)} --resume {run.OutDir}");
+            return Interruption.ExitCode;
         });
         return command;
     }
