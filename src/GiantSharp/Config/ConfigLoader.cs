@@ -48,7 +48,7 @@ public static class ConfigLoader
         catch (JsonException e)
         {
             var key = string.IsNullOrEmpty(e.Path) ? "(root)" : e.Path.TrimStart('$', '.');
-            throw new ConfigException(key, $"{FirstLine(e.Message)} (in {source})");
+            throw new ConfigException(key, $"{JsonErrorText.Describe(e, obj)} (in {source})");
         }
     }
 
@@ -70,7 +70,7 @@ public static class ConfigLoader
     /// <summary>Serialises a config to JSON (snake_case), e.g. to store it in a checkpoint.</summary>
     public static string ToJson(RunConfig config) => JsonSerializer.Serialize(config, JsonOptions);
 
-    /// <summary>Sets <c>a.b[2].c=value</c> in <paramref name="root"/>; the value is JSON when it parses as JSON, else a string.</summary>
+    /// <summary>Sets <c>a.b[2].c=value</c> in <paramref name="root"/>; the value is JSON when it parses as JSON (<c>null</c> included), else a string.</summary>
     /// <exception cref="ConfigException">The override is not of the form key=value or walks through a missing list item.</exception>
     public static void ApplyOverride(JsonObject root, string assignment)
     {
@@ -78,8 +78,8 @@ public static class ConfigLoader
         if (eq <= 0) throw new ConfigException(assignment, "an override must look like key.path=value");
         var path = assignment[..eq].Trim();
         var raw = assignment[(eq + 1)..];
-        JsonNode value;
-        try { value = JsonNode.Parse(raw) ?? JsonValue.Create(raw)!; }
+        JsonNode? value;                                                    // null: JSON null (e.g. offload=null drops the section)
+        try { value = raw.Trim() == "null" ? null : JsonNode.Parse(raw) ?? JsonValue.Create(raw)!; }
         catch (JsonException) { value = JsonValue.Create(raw)!; }
 
         JsonNode current = root;
@@ -110,6 +110,4 @@ public static class ConfigLoader
             throw new ConfigException(path, $"bad list index in '{part}'");
         return (part[..open], index);
     }
-
-    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 }

@@ -7,6 +7,9 @@ namespace GiantSharp.Offload;
 /// <summary>Reads a <see cref="LayerSelection"/> from <c>"all"</c>, <c>"none"</c>, an integer, a list or a fraction; writes the same forms.</summary>
 internal sealed class LayerSelectionJsonConverter : JsonConverter<LayerSelection>
 {
+    /// <summary>What the key accepts, for error messages.</summary>
+    public const string Expected = "expected 'all', 'none', a count N (the last N layers), a list of layer indices or a fraction in (0, 1]";
+
     public override LayerSelection Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         switch (reader.TokenType)
@@ -16,19 +19,21 @@ internal sealed class LayerSelectionJsonConverter : JsonConverter<LayerSelection
                 {
                     "all" => LayerSelection.All,
                     "none" => LayerSelection.None,
-                    var s => throw new JsonException($"offload.layers: expected 'all', 'none', a count, a list or a fraction, got '{s}'"),
+                    var s => throw new JsonException($"{Expected}, got '{s}'"),
                 };
             case JsonTokenType.Number:
                 var raw = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
                 var isInteger = !raw.Contains('.') && !raw.Contains('e') && !raw.Contains('E');
-                return isInteger ? LayerSelection.Last(reader.GetInt32()) : LayerSelection.Share(reader.GetDouble());
+                if (!isInteger) return LayerSelection.Share(reader.GetDouble());
+                return reader.TryGetInt32(out var count) ? LayerSelection.Last(count) : throw new JsonException($"{Expected}, got {raw}");
             case JsonTokenType.StartArray:
                 var layers = new List<int>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    layers.Add(reader.GetInt32());
+                    layers.Add(reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var layer) ? layer
+                        : throw new JsonException($"{Expected}: list items must be layer indices, got {reader.TokenType.ToString().ToLowerInvariant()}"));
                 return LayerSelection.Of([.. layers]);
             default:
-                throw new JsonException($"offload.layers: expected 'all', 'none', a count, a list or a fraction, got {reader.TokenType}");
+                throw new JsonException($"{Expected}, got {reader.TokenType.ToString().ToLowerInvariant()}");
         }
     }
 

@@ -45,6 +45,30 @@ public class ConfigLoaderTests
         Assert.StartsWith($"config '{key}'", e.Message);
     }
 
+    [Theory]
+    [InlineData("offload.params=gpu", "offload.params", "must be one of device, host, disk; got \"gpu\"")]
+    [InlineData("stages[1].offload=maybe", "stages[1].offload", "must be true or false; got \"maybe\"")]
+    [InlineData("model.n_layer=abc", "model.n_layer", "must be a whole number; got \"abc\"")]
+    [InlineData("offload.layers=[\"a\"]", "offload.layers", "list items must be layer indices")]
+    [InlineData("stages[0].sharing=5", "stages[0].sharing", "'none', 'all', 'group:K:cycle|sequence'")]
+    public void Wrong_types_say_what_the_key_accepts(string assignment, string key, string says)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.FromNode(Valid(), [assignment]));
+        Assert.Equal(key, e.Key);
+        Assert.Contains(says, e.Message);
+        Assert.DoesNotContain("GiantSharp.", e.Message);
+        Assert.DoesNotContain("LineNumber", e.Message);
+    }
+
+    [Fact]
+    public void Null_override_removes_an_optional_section()
+    {
+        var obj = Valid();
+        obj["offload"] = JsonNode.Parse("""{ "params": "host" }""");
+        Assert.NotNull(ConfigLoader.FromNode(obj.DeepClone().AsObject()).Offload);
+        Assert.Null(ConfigLoader.FromNode(obj, ["offload=null"]).Offload);
+    }
+
     [Fact]
     public void Unknown_keys_are_refused_naming_the_key()
     {

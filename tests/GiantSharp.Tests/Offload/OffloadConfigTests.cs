@@ -68,7 +68,7 @@ public class OffloadConfigTests
             """)!.AsObject();
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.FromNode(run));
         Assert.Equal("offload.tensors", e.Key);
-        Assert.Contains("OffloadTensors", e.Message);
+        Assert.Contains("must be one of all, experts", e.Message);
 
         var bad = Assert.Throws<ConfigException>(() => new OffloadConfig { Tensors = (OffloadTensors)7 }.Validate(4));
         Assert.Equal("offload.tensors", bad.Key);
