@@ -25,6 +25,14 @@ internal static class CommonOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    /// <summary>The value of <paramref name="option"/>, checked to be at least <paramref name="min"/>.</summary>
+    /// <exception cref="ConfigException">It is smaller; the message names the option.</exception>
+    public static int AtLeast(ParseResult r, Option<int> option, int min)
+    {
+        var value = r.GetValue(option);
+        return value >= min ? value : throw new ConfigException(option.Name, $"must be >= {min}, got {value}");
+    }
+
     /// <summary>Applies --threads and checks --device.</summary>
     /// <exception cref="ConfigException">Threads below 1, or a CUDA device without CUDA.</exception>
     public static void Apply(int threads, string device)

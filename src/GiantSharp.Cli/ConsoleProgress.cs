@@ -44,7 +44,7 @@ internal sealed class ConsoleProgress : ITrainingObserver
     {
         var note = delinked ? " (delinked: every layer now has its own weights and optimizer state)" : "";
         if (_config.IsOffloaded(stageIndex) && _config.Offload is { } o)
-            note += $"; offloaded layers {o.Layers}: params {o.Params}, grads {o.Grads}, optimizer {o.Optimizer}, prefetch {o.Prefetch}".ToLowerInvariant();
+            note += $"; offloaded: {o.Summary()}";
         Line($"[bold]{Markup.Escape(_label)}[/] stage [green]{Markup.Escape(stage.Name)}[/] from step {step}, sharing {stage.Sharing}{Markup.Escape(note)}");
     }
 

@@ -33,6 +33,10 @@ internal static class BenchOffloadCommand
         command.SetAction((ParseResult r) =>
         {
             BenchCommand.SetThreads(r.GetValue(threads));
+            foreach (var (o, min) in new[] { (steps, 1), (nLayer, 1), (dModel, 8), (prefetch, 0), (keep, 1) })
+                CommonOptions.AtLeast(r, o, min);
+            if (r.GetValue(keep) > r.GetValue(nLayer))
+                throw new Errors.ConfigException("--keep-activations", $"must be at most --n-layer = {r.GetValue(nLayer)}, got {r.GetValue(keep)}");
             var t = r.GetValue(tier) == "disk" ? Tier.Disk : Tier.Host;
             var model = new ModelConfig { NLayer = r.GetValue(nLayer), NHead = 8, DModel = r.GetValue(dModel), DFf = 4 * r.GetValue(dModel), VocabSize = 1024, SeqLen = 128 };
             var offload = new OffloadConfig { Params = t, Grads = t, Optimizer = t, Layers = LayerSelection.All, Prefetch = r.GetValue(prefetch), KeepActivations = r.GetValue(keep), Dir = t == Tier.Disk ? r.GetValue(dir) : null };

@@ -15,7 +15,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var preset = new Option<string>("--preset") { Description = "Demo preset: demo-tang (Tang/Song poems, default) or demo-english (fortunes), or a config path.", DefaultValueFactory = _ => "demo-tang" };
+        var preset = new Option<string>("--preset") { Description = "Demo preset: demo-tang (Tang/Song poems, default), demo-english (fortunes), demo-tang-offload (the Real Giant streamed from disk), m6-moe-tiny (MoE), or a config path.", DefaultValueFactory = _ => "demo-tang" };
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
         var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
@@ -95,7 +95,7 @@ internal static class DemoCommand
     private static string Markdown(RunConfig run, string preset, IReadOnlyList<EvalCurve> curves, IReadOnlyList<ComparisonRow> rows, int extend)
     {
         var placement = run.Offload is null ? "no offloading" :
-            $"offloaded stages: {string.Join(", ", run.Stages.Where((_, i) => run.IsOffloaded(i)).Select(s => s.Name))} (params {run.Offload.Params}, grads {run.Offload.Grads}, optimizer {run.Offload.Optimizer}, layers {run.Offload.Layers}, prefetch {run.Offload.Prefetch}; the from-scratch run offloaded throughout)".ToLowerInvariant();
+            $"offloaded stages: {string.Join(", ", run.Stages.Where((_, i) => run.IsOffloaded(i)).Select(s => s.Name))} ({run.Offload.Summary()}; the from-scratch run placed like the last stage)";
         var extension = extend > 0 ? $"; Pseudo-to-Real runs may train up to {extend} extra steps at the final LR and stop at the first eval at or below the from-scratch final val loss" : "";
         var lines = new List<string>
         {

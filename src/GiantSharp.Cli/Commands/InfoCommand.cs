@@ -71,7 +71,7 @@ internal static class InfoCommand
     private static void PrintOffload(ModelConfig model, OffloadConfig offload, MachineResources resources)
     {
         var fp = OffloadAccounting.Footprint(model, SharingPlan.None, offload);
-        var table = new Table().Title($"Real Giant with offload (params {offload.Params}, grads {offload.Grads}, optimizer {offload.Optimizer}, layers {Markup.Escape(offload.Layers.ToString())}, tensors {offload.Tensors.ToString().ToLowerInvariant()})")
+        var table = new Table().Title($"Real Giant with offload ({Markup.Escape(offload.Summary())})")
             .AddColumn("tier").AddColumn(new TableColumn("params").RightAligned()).AddColumn(new TableColumn("grads").RightAligned())
             .AddColumn(new TableColumn("moments").RightAligned()).AddColumn(new TableColumn("staging").RightAligned()).AddColumn(new TableColumn("total").RightAligned());
         foreach (var (name, t) in new[] { ("device", fp.Device), ("host", fp.Host), ("disk", fp.Disk) })

@@ -44,7 +44,7 @@ internal static class TrainCommand
         ConsoleProgress.Run(run, label ?? run.Name, progress =>
         {
             using var trainer = new Trainer(run, corpus, resumeFrom: resume);
-            using var outputs = new RunOutputs(trainer.Config);
+            using var outputs = new RunOutputs(trainer.Config, trainer.State.GlobalStep);
             trainer.Observers.AddRange(outputs.Observers);
             trainer.Observers.Add(progress);
             trainer.Observers.AddRange(extra ?? []);

@@ -41,6 +41,12 @@ public sealed record OffloadConfig
     /// <summary>Directory of the disk tier's files (created if missing); required when any tier is <c>disk</c>.</summary>
     public string? Dir { get; init; }
 
+    /// <summary>One line for logs and tables, config words in lower case: <c>params disk, grads host, optimizer disk, layers all, tensors all, prefetch 2, keep_activations 1</c>.</summary>
+    public string Summary() =>
+        $"params {Name(Params)}, grads {Name(Grads)}, optimizer {Name(Optimizer)}, layers {Layers}, tensors {Tensors.ToString().ToLowerInvariant()}, prefetch {Prefetch}, keep_activations {KeepActivations}";
+
+    private static string Name(Tier tier) => tier.ToString().ToLowerInvariant();
+
     /// <summary>Whether any tier is <see cref="Tier.Disk"/>.</summary>
     [JsonIgnore] public bool UsesDisk => Params == Tier.Disk || Grads == Tier.Disk || Optimizer == Tier.Disk;
 

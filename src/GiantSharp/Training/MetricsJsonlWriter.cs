@@ -7,11 +7,36 @@ public sealed class MetricsJsonlWriter : ITrainingObserver, IDisposable
 {
     private readonly StreamWriter _writer;
 
-    /// <summary>Opens <paramref name="path"/> for appending (a resumed run continues the file).</summary>
-    public MetricsJsonlWriter(string path)
+    /// <summary>
+    /// Opens <paramref name="path"/> for appending after dropping its records of steps after
+    /// <paramref name="fromStep"/>: a run resumed from an earlier checkpoint logs those steps again, and a fresh run
+    /// (step 0) in an old folder starts a fresh file.
+    /// </summary>
+    /// <param name="path">The metrics file.</param>
+    /// <param name="fromStep">The optimizer step the run continues from (0 for a fresh run).</param>
+    public MetricsJsonlWriter(string path, int fromStep = 0)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (File.Exists(path)) KeepUpTo(path, fromStep);
         _writer = new StreamWriter(path, append: true) { AutoFlush = true };
+    }
+
+    private static void KeepUpTo(string path, int step)
+    {
+        var kept = File.ReadLines(path).Where(line => StepOf(line) is { } s && s <= step).ToList();
+        var temp = path + ".tmp";
+        File.WriteAllLines(temp, kept);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static int? StepOf(string line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out var v) ? v : null;
+        }
+        catch (JsonException) { return null; }
     }
 
     /// <inheritdoc />

@@ -10,12 +10,16 @@ public sealed class RunOutputs : IDisposable
 {
     private readonly MetricsJsonlWriter _jsonl;
 
-    /// <summary>Creates the out_dir and opens the metrics files (appending when the run resumes).</summary>
-    public RunOutputs(RunConfig config)
+    /// <summary>
+    /// Creates the out_dir and opens the metrics files; <c>metrics.jsonl</c> keeps only the records up to
+    /// <paramref name="fromStep"/> (the step a resumed run continues from; 0 for a fresh run). TensorBoard gets a new
+    /// events file per start.
+    /// </summary>
+    public RunOutputs(RunConfig config, int fromStep = 0)
     {
         Directory.CreateDirectory(config.OutDir);
         File.WriteAllText(Path.Combine(config.OutDir, "config.json"), ConfigLoader.ToJson(config));
-        _jsonl = new MetricsJsonlWriter(MetricsPath(config.OutDir));
+        _jsonl = new MetricsJsonlWriter(MetricsPath(config.OutDir), fromStep);
         Observers = [_jsonl, new TensorBoardWriter(Path.Combine(config.OutDir, "tb"))];
     }
 

@@ -30,7 +30,7 @@ public class OffloadCliTests : IDisposable
         var store = Path.Combine(_dir, "nvme");
         var train = GiantProcess.Run(_dir, "train", Config(corpus.Dir, store), "--threads", "1");
         Assert.True(train.ExitCode == 0, train.StdErr);
-        Assert.Contains("offloaded layers 2: params disk, grads host, optimizer disk", train.StdOut);
+        Assert.Contains("offloaded: params disk, grads host, optimizer disk, layers 2", train.StdOut);
         Assert.True(Directory.Exists(Path.Combine(_dir, "run", "checkpoints", "step-00000005", "offload")));
         Assert.Empty(Directory.GetFileSystemEntries(store));                     // the run's store files are gone
 
