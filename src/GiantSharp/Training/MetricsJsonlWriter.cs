@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace GiantSharp.Training;
 
-/// <summary>Appends one JSON object per step and per evaluation to a <c>metrics.jsonl</c> file (flushed per line).</summary>
+/// <summary>
+/// Appends one JSON object per step and per evaluation to a <c>metrics.jsonl</c> file (flushed per line). MoE
+/// expert loads are summarised, and listed per expert only up to <see cref="ExpertLoads.ListedUpTo"/> experts.
+/// </summary>
 public sealed class MetricsJsonlWriter : ITrainingObserver, IDisposable
 {
     private readonly StreamWriter _writer;
@@ -49,7 +52,14 @@ public sealed class MetricsJsonlWriter : ITrainingObserver, IDisposable
             ["tokens_per_second"] = log.TokensPerSecond,
         };
         if (log.AuxLoss != 0) row["aux_loss"] = log.AuxLoss;
-        foreach (var (k, v) in log.Metrics) row[k] = v;
+        var (loads, others) = ExpertLoads.Split(log.Metrics);
+        foreach (var (k, v) in others) row[k] = v;
+        if (loads.Count > 0)
+        {
+            foreach (var (k, v) in ExpertLoads.Summary(loads)) row[k] = v;
+            if (loads.Count <= ExpertLoads.ListedUpTo)
+                for (int e = 0; e < loads.Count; e++) row[ExpertLoads.Prefix + e] = loads[e];
+        }
         _writer.WriteLine(JsonSerializer.Serialize(row));
     }
 

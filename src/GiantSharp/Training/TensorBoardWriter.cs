@@ -20,22 +20,15 @@ public sealed class TensorBoardWriter : ITrainingObserver
         _writer.add_scalar("train/grad_norm", (float)log.GradNorm, log.Step);
         _writer.add_scalar("train/tokens_per_second", (float)log.TokensPerSecond, log.Step);
         if (log.AuxLoss != 0) _writer.add_scalar("train/aux_loss", (float)log.AuxLoss, log.Step);
-        var loads = new List<float>();
-        foreach (var (k, v) in log.Metrics)
-        {
-            if (k.StartsWith(ExpertLoadPrefix, StringComparison.Ordinal)) loads.Add((float)v);
-            else _writer.add_scalar(k, (float)v, log.Step);
-        }
+        var (loads, others) = ExpertLoads.Split(log.Metrics);
+        foreach (var (k, v) in others) _writer.add_scalar(k, (float)v, log.Step);
         if (loads.Count > 0)
         {
-            using var values = tensor(loads.ToArray());
+            using var values = tensor(loads.Select(v => (float)v).ToArray());
             _writer.add_histogram("moe/expert_load", values, log.Step);
-            _writer.add_scalar("moe/expert_load_max_over_mean", loads.Max() / loads.Average(), log.Step);
+            foreach (var (k, v) in ExpertLoads.Summary(loads)) _writer.add_scalar(k, (float)v, log.Step);
         }
     }
-
-    /// <summary>Metric-key prefix of the per-expert load (share of routed tokens per expert) that MoE layers report.</summary>
-    public const string ExpertLoadPrefix = "moe/expert_load/";
 
     /// <inheritdoc />
     public void OnEval(EvalLog log)

@@ -25,4 +25,23 @@ public class MetricsJsonlWriterTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    [Theory]
+    [InlineData(4, true)]
+    [InlineData(1000, false)]
+    public void Expert_loads_are_summarised_and_listed_only_for_few_experts(int experts, bool listed)
+    {
+        var metrics = Enumerable.Range(0, experts).ToDictionary(e => $"moe/expert_load/{e}", e => e == 0 ? 2.0 / (experts + 1) : 1.0 / (experts + 1));
+        metrics["moe/aux_loss"] = 1.25;
+        var path = Path.Combine(Path.GetTempPath(), "giant-jsonl-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            using (var w = new MetricsJsonlWriter(path)) w.OnStep(Step(1) with { Metrics = metrics });
+            var row = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+            Assert.Equal(1.25, row.GetProperty("moe/aux_loss").GetDouble());
+            Assert.Equal(2.0 / (experts + 1) / (1.0 / experts), row.GetProperty("moe/expert_load_max_over_mean").GetDouble(), 9);
+            Assert.Equal(listed, row.TryGetProperty("moe/expert_load/3", out _));
+        }
+        finally { File.Delete(path); }
+    }
 }
