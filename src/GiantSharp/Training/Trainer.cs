@@ -56,10 +56,10 @@ public sealed class Trainer : IDisposable
 
         if (resumeFrom is null)
         {
+            _placement = new StagePlacement(Config, null);                   // offload checks fail before any work
             manual_seed(Config.Seed);
             Model = new GptModel(Config.Model, Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer));
             State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
-            _placement = new StagePlacement(Config, null);
         }
         else
         {
@@ -68,15 +68,23 @@ public sealed class Trainer : IDisposable
             if (saved.Model != Config.Model) throw new ConfigException("model", $"differs from the model of checkpoint {dir}");
             if (state.TokenizerIdentity != corpus.Tokenizer.Identity)
                 throw new DataException(corpus.Directory, $"tokenizer {corpus.Tokenizer.Identity} differs from the checkpoint's {state.TokenizerIdentity}");
-            Model = CheckpointStore.LoadModel(dir, Config, state);
-            CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
+            _placement = new StagePlacement(Config, (dir, state));
+            try
+            {
+                Model = CheckpointStore.LoadModel(dir, Config, state);
+                CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
+            }
+            catch
+            {
+                _placement.Dispose();
+                throw;
+            }
             if (state.RngState.Length > 0)
             {
                 using var rng = tensor(Convert.FromBase64String(state.RngState));
                 random.set_rng_state(rng);
             }
             State = state;
-            _placement = new StagePlacement(Config, (dir, state));
         }
         Model.to(_device);
         Model.train();
