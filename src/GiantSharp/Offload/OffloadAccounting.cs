@@ -27,9 +27,15 @@ public static class OffloadAccounting
     public static OffloadPlan Plan(ModelConfig model, SharingPlan sharing, OffloadConfig offload)
     {
         model.Validate();
-        var map = sharing.LayerMap(model.NLayer);
+        return Plan(model, sharing.LayerMap(model.NLayer), offload);
+    }
+
+    /// <summary>The offload plan of a model of shape <paramref name="model"/> whose layer <c>i</c> applies block <c>map[i]</c>.</summary>
+    /// <exception cref="ConfigException">The offload configuration does not fit the model.</exception>
+    public static OffloadPlan Plan(ModelConfig model, IReadOnlyList<int> map, OffloadConfig offload)
+    {
         var blocks = map.Max() + 1;
-        var isMoe = Enumerable.Range(0, blocks).Select(b => GptModel.IsMoeLayer(model, Array.IndexOf(map, b))).ToArray();
+        var isMoe = Enumerable.Range(0, blocks).Select(b => GptModel.IsMoeLayer(model, map.ToList().IndexOf(b))).ToArray();
         var numel = isMoe.Select(moe => BlockParameters(model, moe)).ToArray();
         var managed = isMoe.Select(moe => ManagedTensors.Numel(offload.Tensors, model, moe)).ToArray();
         return OffloadPlan.Create(offload, map, numel, ResidentParameters(model), managedNumel: managed);

@@ -1,4 +1,5 @@
 using GiantSharp.Checkpointing;
+using GiantSharp.Config;
 using GiantSharp.Errors;
 using GiantSharp.Model;
 using GiantSharp.Training.Optim;
@@ -31,6 +32,45 @@ public static class OffloadedCheckpoint
         var host = config with { Params = OffHost(config.Params), Grads = OffHost(config.Grads), Optimizer = OffHost(config.Optimizer), Dir = null };
         using var session = OffloadSession.Load(part, model, host);
         session.Detach(optimizer);
+    }
+
+    /// <summary>
+    /// Builds the model of an offloaded run's checkpoint for resuming, never whole: every block is built from a template
+    /// of its kind, and the tensors the checkpoint keeps in its offload part are hollowed block by block, so memory
+    /// holds the resident part plus one block. The other weights come from <c>model.safetensors</c>; the hollow ones
+    /// come back when <see cref="OffloadSession.Load"/> reads the part. Without an offload part it is
+    /// <see cref="CheckpointStore.LoadModel"/>.
+    /// </summary>
+    /// <exception cref="DataException">The weights do not match the config, or the offload part is missing.</exception>
+    public static GptModel LoadModel(string checkpoint, RunConfig config, TrainState state)
+    {
+        if (PartOf(checkpoint, state) is null || config.Offload is not { } offload) return CheckpointStore.LoadModel(checkpoint, config, state);
+        var map = state.LayerToBlock;
+        var plan = OffloadAccounting.Plan(config.Model, map, offload);
+        var kinds = map.Select((_, layer) => GptModel.IsMoeLayer(config.Model, layer)).ToArray();
+        var kindOrder = kinds.Distinct().ToList();
+        var model = new GptModel(config.Model, kinds.Select(k => kindOrder.IndexOf(k)).ToArray());   // one template block per kind
+        var templates = model.Layers.UniqueBlocks.ToArray();
+        var blocks = new TransformerBlock[map.Max() + 1];
+        try
+        {
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                var template = templates[kindOrder.IndexOf(kinds[Array.IndexOf(map, b)])];
+                blocks[b] = template.Clone();
+                if (plan.Blocks[b] is { Streamed: true }) Streaming.BlockStorage.Hollow(blocks[b], plan.LayoutOf(template));
+            }
+            model.Layers.Rewire(blocks, map);
+            foreach (var t in templates) t.Dispose();
+            CheckpointStore.LoadInto(model, checkpoint, state.Offloaded);
+            return model;
+        }
+        catch
+        {
+            foreach (var blk in blocks) blk?.Dispose();
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The checkpoint's offload part, or null when it has none.</summary>

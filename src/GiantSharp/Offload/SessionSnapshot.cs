@@ -29,7 +29,9 @@ internal static class SessionSnapshot
 
     public static OffloadSession Load(string folder, GptModel model, OffloadConfig config, MachineResources? resources)
     {
-        var plan = OffloadPlan.For(model, config);
+        // A model built hollow (OffloadedCheckpoint.LoadModel) is planned from its shape: its streamed tensors have no storage.
+        var hollow = model.parameters().Any(p => p.numel() == 0);
+        var plan = hollow ? OffloadAccounting.Plan(model.Config, model.Layers.LayerToBlock, config) : OffloadPlan.For(model, config);
         var device = model.parameters().First().device;
         OffloadPreflight.Check(plan.Footprint, resources ?? MachineResources.Probe(config.Dir), device);
         var saved = StoreSnapshot.Read(folder);
@@ -42,9 +44,11 @@ internal static class SessionSnapshot
 
         var tiers = new Dictionary<string, Tier>(StringComparer.Ordinal);
         var layouts = new TensorLayout?[model.Layers.UniqueBlocks.Count];
+        var shapes = new BlockShapes(plan);
         foreach (var p in plan.Managed)
         {
-            layouts[p.Block] = plan.LayoutOf(model.Layers.UniqueBlocks[p.Block]);
+            var block = model.Layers.UniqueBlocks[p.Block];
+            layouts[p.Block] = hollow ? shapes.Layout(block) : plan.LayoutOf(block);
             if (p.Streamed) tiers[OffloadSession.ParamsKey(p.Block)] = p.Params;
             tiers[OffloadSession.MomentsKey(p.Block)] = p.Optimizer;
         }

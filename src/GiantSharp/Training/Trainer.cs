@@ -40,7 +40,7 @@ public sealed class Trainer : IDisposable
     /// <param name="resumeFrom">A checkpoint or run folder to continue from; null starts afresh.</param>
     /// <exception cref="ConfigException">vocab_size is smaller than the tokenizer's, or the config does not fit the checkpoint.</exception>
     /// <exception cref="DataException">The corpus is too short for seq_len, or the checkpoint does not match.</exception>
-    /// <remarks>Resuming rebuilds the whole model before its offloaded layers are hollowed again, so it needs room for the model's parameters once.</remarks>
+    /// <remarks>Resuming an offloaded run builds the model block by block, its streamed tensors hollow: it never holds the whole model.</remarks>
     public Trainer(RunConfig config, PreparedCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
         Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null)
     {
@@ -71,7 +71,7 @@ public sealed class Trainer : IDisposable
             _placement = new StagePlacement(Config, (dir, state));
             try
             {
-                Model = CheckpointStore.LoadModel(dir, Config, state);
+                Model = OffloadedCheckpoint.LoadModel(dir, Config, state);
                 CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
             }
             catch

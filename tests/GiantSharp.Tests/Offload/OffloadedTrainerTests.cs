@@ -92,11 +92,34 @@ public class OffloadedTrainerTests
         var split = config with { Name = "split", OutDir = Path.Combine(corpus.Root, "runs", "split"), Checkpoint = new CheckpointConfig { Every = 4, Keep = 3 } };
         var resumed = RunChecks.StopAndResume(split, data, stopAt: 8, ckpt =>
         {
-            var (state, _) = CheckpointStore.ReadState(ckpt);
+            var (state, saved) = CheckpointStore.ReadState(ckpt);
             Assert.NotEmpty(state.Offloaded);
+            using (var built = OffloadedCheckpoint.LoadModel(ckpt, saved, state))     // the resume build: never whole
+                Assert.Equal(state.Offloaded.Order(), built.named_parameters().Where(p => p.parameter.numel() == 0).Select(p => p.name).Order());
             Assert.True(Directory.Exists(Path.Combine(ckpt, CheckpointStore.OffloadPart)));
             Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(corpus.Root, "nvme")));   // the stopped run removed its store
         });
+        Assert.Equal(Enumerable.Range(9, 2), resumed.Steps.Select(s => s.Step));
+        RunChecks.AssertSameNumbers(whole, resumed);
+    }
+
+    [Fact]
+    public void Moe_run_with_experts_offloaded_resumes_as_if_uninterrupted()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var moe = new GiantSharp.Model.MoeConfig { NumExperts = 4, NumPrototypes = 2, CapacityFactor = 1.25, AuxLossCoef = 0.01, MoeEvery = 2 };
+        var run = Offloaded(corpus, "moe-whole", Tier.Disk);
+        var config = run with
+        {
+            Model = run.Model with { Moe = moe },
+            Stages = [run.Stages[0] with { Sharing = GiantSharp.Sharing.SharingPlan.Group(2, "cycle") }, run.Stages[1]],   // one dense and one MoE block shared
+            Offload = run.Offload! with { Tensors = OffloadTensors.Experts },
+        };
+        var whole = new RecordingObserver();
+        using (var t = new Trainer(config.Validate(), data, [whole])) t.Run();
+        var split = config with { Name = "moe-split", OutDir = Path.Combine(corpus.Root, "runs", "moe-split"), Checkpoint = new CheckpointConfig { Every = 4, Keep = 3 } };
+        var resumed = RunChecks.StopAndResume(split, data, stopAt: 8);
         Assert.Equal(Enumerable.Range(9, 2), resumed.Steps.Select(s => s.Step));
         RunChecks.AssertSameNumbers(whole, resumed);
     }
