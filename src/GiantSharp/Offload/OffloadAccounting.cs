@@ -41,7 +41,7 @@ public static class OffloadAccounting
         return OffloadPlan.Create(offload, map, numel, ResidentParameters(model), managedNumel: managed);
     }
 
-    /// <summary>Bytes per tier (see <see cref="Plan"/>).</summary>
+    /// <summary>Bytes per tier (see <see cref="Plan(ModelConfig, SharingPlan, OffloadConfig)"/>).</summary>
     public static OffloadFootprint Footprint(ModelConfig model, SharingPlan sharing, OffloadConfig offload) =>
         Plan(model, sharing, offload).Footprint;
 

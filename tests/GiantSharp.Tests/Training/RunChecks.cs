@@ -24,6 +24,25 @@ internal static class RunChecks
         return resumed;
     }
 
+    /// <summary>
+    /// Runs <paramref name="config"/> whole, then a twin that checkpoints every 4 steps, stops after
+    /// <paramref name="stopAt"/> and resumes (<see cref="StopAndResume"/>), and asserts the resumed part logs the
+    /// remaining steps with the whole run's numbers.
+    /// </summary>
+    public static void AssertResumeEqualsUninterrupted(RunConfig config, PreparedCorpus data, int stopAt, Action<string>? inspect = null)
+    {
+        var whole = new RecordingObserver();
+        using (var t = new Trainer(config, data, [whole])) t.Run();
+        var split = config with
+        {
+            Name = config.Name + "-split", OutDir = config.OutDir + "-split",
+            Checkpoint = new CheckpointConfig { Every = 4, Keep = 3 },
+        };
+        var resumed = StopAndResume(split, data, stopAt, inspect);
+        Assert.Equal(Enumerable.Range(stopAt + 1, config.TotalSteps - stopAt), resumed.Steps.Select(s => s.Step));
+        AssertSameNumbers(whole, resumed);
+    }
+
     /// <summary>Every step <paramref name="actual"/> logged has the loss <paramref name="expected"/> logged at that step (within 1e-5), and the last val losses agree.</summary>
     public static void AssertSameNumbers(RecordingObserver expected, RecordingObserver actual)
     {

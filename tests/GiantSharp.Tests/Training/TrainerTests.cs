@@ -53,15 +53,8 @@ public class TrainerTests
     {
         using var corpus = new TinyCorpus();
         using var data = corpus.Open();
-        var whole = new RecordingObserver();
         var config = corpus.Run(pseudoSteps: 6, realSteps: 6, name: "whole") with { Model = corpus.Run().Model with { Dropout = 0.1 } };
-        using (var t = new Trainer(config, data, [whole])) t.Run();
-
-        var split = config with { Name = "split", OutDir = Path.Combine(corpus.Root, "runs", "split"), Checkpoint = new CheckpointConfig { Every = 4, Keep = 3 } };
-        var resumed = RunChecks.StopAndResume(split, data, stopAt: 8);
-
-        Assert.Equal(Enumerable.Range(9, 4), resumed.Steps.Select(s => s.Step));
-        RunChecks.AssertSameNumbers(whole, resumed);
+        RunChecks.AssertResumeEqualsUninterrupted(config, data, stopAt: 8);
     }
 
     [Fact]
