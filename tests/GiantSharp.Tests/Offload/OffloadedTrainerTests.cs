@@ -98,6 +98,15 @@ public class OffloadedTrainerTests
     }
 
     [Fact]
+    public void Run_stopped_in_its_resident_pseudo_stage_resumes_into_the_offloaded_real_stage_exactly()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        RunChecks.AssertResumeEqualsUninterrupted(Offloaded(corpus, "early", Tier.Disk), data, stopAt: 4, ckpt =>
+            Assert.False(Directory.Exists(Path.Combine(ckpt, CheckpointStore.OffloadPart))));   // taken before anything was offloaded
+    }
+
+    [Fact]
     public void Moe_run_with_experts_offloaded_resumes_as_if_uninterrupted()
     {
         using var corpus = new TinyCorpus();
