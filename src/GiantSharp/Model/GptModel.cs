@@ -32,8 +32,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         Config = config;
         var map = layerToBlock ?? Enumerable.Range(0, config.NLayer).ToArray();
         if (map.Count != config.NLayer) throw new ArgumentException($"layer map has {map.Count} entries, n_layer is {config.NLayer}", nameof(layerToBlock));
-        var k = map.Count == 0 ? 0 : map.Max() + 1;
-        var firstLayer = Enumerable.Range(0, k).Select(b => map.ToList().IndexOf(b)).ToArray();
+        var firstLayer = LayerStack.FirstLayers(map);
         var blocks = firstLayer.Select(layer => new TransformerBlock(config, IsMoeLayer(config, layer))).ToArray();
 
         wte = Embedding(config.VocabSize, config.DModel);

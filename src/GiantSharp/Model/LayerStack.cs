@@ -61,6 +61,15 @@ public sealed class LayerStack : Module<Tensor, Tensor>
         _layerToBlock = layerToBlock.ToArray();
     }
 
+    /// <summary>For each block of a layer-to-block map (blocks 0 .. max), the first layer that applies it, in one pass.</summary>
+    public static int[] FirstLayers(IReadOnlyList<int> layerToBlock)
+    {
+        var first = new int[layerToBlock.Count == 0 ? 0 : layerToBlock.Max() + 1];
+        Array.Fill(first, -1);
+        for (int i = layerToBlock.Count - 1; i >= 0; i--) first[layerToBlock[i]] = i;
+        return first;
+    }
+
     /// <summary>x (B, T, C) -> (B, T, C) through all n_layer layers.</summary>
     public override Tensor forward(Tensor x)
     {

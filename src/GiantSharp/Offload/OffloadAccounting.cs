@@ -34,8 +34,7 @@ public static class OffloadAccounting
     /// <exception cref="ConfigException">The offload configuration does not fit the model.</exception>
     public static OffloadPlan Plan(ModelConfig model, IReadOnlyList<int> map, OffloadConfig offload)
     {
-        var blocks = map.Max() + 1;
-        var isMoe = Enumerable.Range(0, blocks).Select(b => GptModel.IsMoeLayer(model, map.ToList().IndexOf(b))).ToArray();
+        var isMoe = LayerStack.FirstLayers(map).Select(layer => GptModel.IsMoeLayer(model, layer)).ToArray();
         var numel = isMoe.Select(moe => BlockParameters(model, moe)).ToArray();
         var managed = isMoe.Select(moe => ManagedTensors.Numel(offload.Tensors, model, moe)).ToArray();
         return OffloadPlan.Create(offload, map, numel, ResidentParameters(model), managedNumel: managed);

@@ -51,12 +51,13 @@ public static class OffloadedCheckpoint
         var kindOrder = kinds.Distinct().ToList();
         var model = new GptModel(config.Model, kinds.Select(k => kindOrder.IndexOf(k)).ToArray());   // one template block per kind
         var templates = model.Layers.UniqueBlocks.ToArray();
-        var blocks = new TransformerBlock[map.Max() + 1];
+        var firstLayers = LayerStack.FirstLayers(map);
+        var blocks = new TransformerBlock[firstLayers.Length];
         try
         {
             for (int b = 0; b < blocks.Length; b++)
             {
-                var template = templates[kindOrder.IndexOf(kinds[Array.IndexOf(map, b)])];
+                var template = templates[kindOrder.IndexOf(kinds[firstLayers[b]])];
                 blocks[b] = template.Clone();
                 if (plan.Blocks[b] is { Streamed: true }) Streaming.BlockStorage.Hollow(blocks[b], plan.LayoutOf(template));
             }
