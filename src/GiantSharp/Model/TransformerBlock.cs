@@ -50,11 +50,17 @@ public sealed class TransformerBlock : Module<Tensor, Tensor>
 
     /// <summary>
     /// A new block with the same shape and a copy of every parameter and buffer (new storage, same
-    /// values, same device and dtype). Used by delinking (M6-10T, sec. 3.1).
+    /// values, same device and dtype). Used by delinking (M6-10T, sec. 3.1). It leaves the global generator as it
+    /// found it: the new block's initial values are overwritten, so drawing them must not move later dropout masks.
     /// </summary>
     public TransformerBlock Clone()
     {
-        var copy = new TransformerBlock(Config, IsMoe);
+        TransformerBlock copy;
+        using (var rng = random.get_rng_state())
+        {
+            copy = new TransformerBlock(Config, IsMoe);
+            random.set_rng_state(rng);
+        }
         var first = parameters().FirstOrDefault();
         if (first is not null) copy.to(first.device, first.dtype);
         using var _ = no_grad();

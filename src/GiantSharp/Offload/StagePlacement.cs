@@ -5,7 +5,6 @@ using GiantSharp.Model;
 using GiantSharp.Sharing;
 using GiantSharp.Training.Optim;
 using GiantSharp.Training.Steps;
-using static TorchSharp.torch;
 
 namespace GiantSharp.Offload;
 
@@ -90,20 +89,9 @@ public sealed class StagePlacement : IDisposable
         if (delink && sharing.Mode != "none")
             throw new ConfigException("stages", $"cannot move a model with layer map [{string.Join(",", model.Layers.LayerToBlock)}] to sharing '{sharing}'");
         if (Session is not null && (delink || !offloaded)) Release(optimizer);
-        // New blocks draw their (overwritten) initial values from the global generator; put it back afterwards so
-        // that dropout masks do not depend on how the model was delinked (in memory or into a store).
-        var rng = random.get_rng_state();
-        try
-        {
-            if (delink && offloaded) Session = StoreDelinker.DelinkToStore(model, optimizer, _offload!, _config.Delink.OptimizerState);
-            else if (delink) Delinker.Delink(model, optimizer, _config.Delink.OptimizerState);
-            else if (offloaded && Session is null) Session = OffloadSession.Attach(model, optimizer, _offload!);
-        }
-        finally
-        {
-            random.set_rng_state(rng);
-            rng.Dispose();
-        }
+        if (delink && offloaded) Session = StoreDelinker.DelinkToStore(model, optimizer, _offload!, _config.Delink.OptimizerState);
+        else if (delink) Delinker.Delink(model, optimizer, _config.Delink.OptimizerState);
+        else if (offloaded && Session is null) Session = OffloadSession.Attach(model, optimizer, _offload!);
         return delink;
     }
 
