@@ -28,7 +28,7 @@ internal static class EvalCommand
             corpus.Val.EnsureFits(seqLen);
             var n = r.GetValue(sequences);
             if (n <= 0) n = (int)Math.Clamp((corpus.Val.Length - 1) / seqLen, 1, 512);
-            var loss = Evaluator.Loss(ckpt.Model, corpus.Val, n, Math.Max(1, r.GetValue(batch)));
+            var loss = Evaluator.Loss(ckpt.Model, corpus, n, Math.Max(1, r.GetValue(batch)));
             Console.WriteLine($"checkpoint {ckpt.Directory} (step {ckpt.State.GlobalStep})");
             Console.WriteLine($"val loss {loss:F4} nats/token, perplexity {Math.Exp(loss):F3} over {n} x {seqLen} tokens");
             return 0;

@@ -22,7 +22,7 @@ namespace GiantSharp.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private readonly PreparedCorpus _corpus;
+    private readonly ITrainingCorpus _corpus;
     private readonly Func<int, ITrainStep> _stepFactory;
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
@@ -33,7 +33,7 @@ public sealed class Trainer : IDisposable
     /// checkpoint <paramref name="resumeFrom"/> (a checkpoint folder or a run folder).
     /// </summary>
     /// <param name="config">The run (validated); vocab_size 0 is taken from the corpus's tokenizer.</param>
-    /// <param name="corpus">The prepared corpus (train and val shards).</param>
+    /// <param name="corpus">The corpus (train and val splits): text, or image-text for a multimodal model.</param>
     /// <param name="observers">Who is told of progress (more can be added to <see cref="Observers"/>).</param>
     /// <param name="stepFactory">Chooses the step executor of a resident stage, by stage index (default: resident);
     /// a stage the config offloads (<see cref="RunConfig.IsOffloaded"/>) streams its layers.</param>
@@ -41,7 +41,7 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ConfigException">vocab_size is smaller than the tokenizer's, or the config does not fit the checkpoint.</exception>
     /// <exception cref="DataException">The corpus is too short for seq_len, or the checkpoint does not match.</exception>
     /// <remarks>Resuming an offloaded run builds the model block by block, its streamed tensors hollow: it never holds the whole model.</remarks>
-    public Trainer(RunConfig config, PreparedCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
+    public Trainer(RunConfig config, ITrainingCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
         Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null)
     {
         Config = ResolveVocab(config, corpus.Tokenizer);
@@ -50,8 +50,7 @@ public sealed class Trainer : IDisposable
         _stepFactory = stepFactory ?? (_ => new ResidentTrainStep());
         _device = new Device(Config.Device);
         _checkpoints = new CheckpointStore(Path.Combine(Config.OutDir, "checkpoints"));
-        corpus.Train.EnsureFits(Config.Model.SeqLen);
-        corpus.Val.EnsureFits(Config.Model.SeqLen);
+        corpus.EnsureFits(Config.Model.SeqLen, Config.Model.PatchDim);
         Optimizer = new AdamW(Config.Optimizer.ToAdamW());
 
         if (resumeFrom is null)
@@ -110,7 +109,6 @@ public sealed class Trainer : IDisposable
     public void Run(CancellationToken cancel = default)
     {
         var schedule = new LrSchedule(Config.Schedule, Config.Stages);
-        var sampler = new BatchSampler(_corpus.Train, Config.Model.SeqLen, Config.Seed);
         var stageStart = Config.Stages.Take(State.StageIndex).Sum(s => s.Steps);
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
@@ -119,14 +117,14 @@ public sealed class Trainer : IDisposable
             foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
             using var executor = _placement.Executor(() => _stepFactory(si));
             while (State.GlobalStep < stageStart + stage.Steps && !cancel.IsCancellationRequested)
-                TrainOneStep(si, stage, executor, schedule, sampler, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
+                TrainOneStep(si, stage, executor, schedule, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
             if (cancel.IsCancellationRequested) return;
             stageStart += stage.Steps;
             State = State with { StageIndex = si + 1 };
         }
     }
 
-    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, LrSchedule schedule, BatchSampler sampler, bool isLastOfStage)
+    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, LrSchedule schedule, bool isLastOfStage)
     {
         var lr = schedule.At(State.GlobalStep);
         var watch = Stopwatch.StartNew();
@@ -136,7 +134,7 @@ public sealed class Trainer : IDisposable
             var micro = new List<MicroBatch>(stage.AccumulationSteps);
             for (int a = 0; a < stage.AccumulationSteps; a++)
             {
-                var (x, y) = sampler.Batch(State.DataPosition + a, stage.MicroBatch);
+                var (x, y) = _corpus.TrainBatch(Config.Model.SeqLen, Config.Seed, State.DataPosition + a, stage.MicroBatch);
                 micro.Add(new MicroBatch(x.to(_device), y.to(_device)));
             }
             result = executor.Step(Model, Optimizer, micro, lr, Config.Optimizer.GradClip);
@@ -157,7 +155,7 @@ public sealed class Trainer : IDisposable
         var isLast = isLastOfStage && si == Config.Stages.Count - 1;
         if (isLastOfStage || (Config.Eval.Every > 0 && State.GlobalStep % Config.Eval.Every == 0))
         {
-            var val = Evaluator.Loss(Model, _corpus.Val, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
+            var val = Evaluator.Loss(Model, _corpus, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
             foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
         }
         if (isLast || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
