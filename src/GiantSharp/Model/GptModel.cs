@@ -67,11 +67,13 @@ public sealed class GptModel : Module<Tensor, Tensor>
     /// residual stream (B, T, C). Also sets the attention of every block for this input: causal, or prefix LM when a
     /// row has a conditioning prefix (<see cref="TransformerBlock.PrefixLengths"/>), for the layers that follow.
     /// </summary>
-    /// <exception cref="ArgumentException">T exceeds seq_len, the channels do not match patch_dim, or a prefix is not a leading run.</exception>
-    public Tensor Embed(Tensor idx)
+    /// <param name="idx">The input.</param>
+    /// <param name="start">Position of its first token (learned positions start..start+T-1); nonzero only when decoding with a cache.</param>
+    /// <exception cref="ArgumentException">start + T exceeds seq_len, the channels do not match patch_dim, or a prefix is not a leading run.</exception>
+    public Tensor Embed(Tensor idx, long start = 0)
     {
         long t = idx.shape[1];
-        if (t > Config.SeqLen) throw new ArgumentException($"sequence of {t} tokens is longer than seq_len = {Config.SeqLen}", nameof(idx));
+        if (start < 0 || start + t > Config.SeqLen) throw new ArgumentException($"positions {start}..{start + t - 1} go beyond seq_len = {Config.SeqLen}", nameof(idx));
         if (idx.dim() == 3 && idx.shape[2] != ModelInput.PatchChannel + Config.PatchDim)
             throw new ArgumentException($"a multimodal input has 2 + patch_dim = {ModelInput.PatchChannel + Config.PatchDim} channels, got {idx.shape[2]}", nameof(idx));
         var ids = idx.dim() == 3 ? idx.select(2, ModelInput.TokenChannel) : idx;                   // (B, T)
@@ -80,7 +82,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         var x = wte.call(ids);                                              // (B, T, C)
         if (patch_embed is not null && idx.dim() == 3)
             x = x + patch_embed.call(idx[.., .., ModelInput.PatchChannel..].to(x.dtype) / ModelInput.PatchScale); // + (B, T, P) @ (P, C)
-        if (wpe is not null) x = x + wpe.call(arange(t, dtype: ScalarType.Int64, device: idx.device)); // + (T, C)
+        if (wpe is not null) x = x + wpe.call(arange(start, start + t, dtype: ScalarType.Int64, device: idx.device)); // + (T, C)
         return drop.call(x);
     }
 
