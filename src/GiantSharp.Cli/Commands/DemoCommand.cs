@@ -15,7 +15,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var preset = new Option<string>("--preset") { Description = "Demo preset: demo-tang (Tang/Song poems, default), demo-english (fortunes), demo-tang-offload (the Real Giant streamed from disk), m6-moe-tiny (MoE), or a config path.", DefaultValueFactory = _ => "demo-tang" };
+        var preset = new Option<string>("--preset") { Description = "Demo preset: demo-tang (Tang/Song poems, default), demo-english (fortunes), demo-tang-offload (the Real Giant streamed from disk), m6-moe-tiny (MoE), m6-fashion (M6 images and text: clothes), or a config path.", DefaultValueFactory = _ => "demo-tang" };
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
         var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
@@ -35,6 +35,12 @@ internal static class DemoCommand
             var baseRun = ConfigLoader.Load(path, r.GetValue(set));
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
             if (r.GetValue(extend) < 0) throw new Errors.ConfigException("--extend", $"must be >= 0 steps, got {r.GetValue(extend)}");
+            if (MultimodalDemo.Applies(baseRun))
+            {
+                if (r.GetValue(extend) > 0 || r.GetValue(modes) is not null) throw new Errors.ConfigException("--extend", "--extend and --delink-modes are for the text demos");
+                MultimodalDemo.Run(baseRun, outDir, path);
+                return 0;
+            }
             Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path, r.GetValue(prompt)!, r.GetValue(extend));
             return 0;
         });
