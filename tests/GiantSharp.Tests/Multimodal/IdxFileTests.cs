@@ -86,6 +86,7 @@ public class IdxFileTests
 
         SyntheticImages.WriteIdx(labels, [5, 1], new byte[5]);                              // labels must be 1-dimensional
         Assert.Contains("1-dimensional", Assert.Throws<DataException>(() => LabeledImages.Read(images, labels)).Message);
-        Assert.Contains("t10k-images", Assert.Throws<DataException>(() => IdxDataset.Read(dir.Path)).Message);   // no test split
+        SyntheticImages.WriteIdx(labels, [5], new byte[5]);
+        Assert.Contains("t10k-images", Assert.Throws<DataException>(() => IdxDataset.Read(dir.Path)).Message);   // a good train pair, no test split
     }
 }
