@@ -31,8 +31,9 @@ internal sealed class ImagePrompts
         var layout = Layout(ckpt);
         var text = r.GetValue(_prompt)!;
         var words = layout.Tokenizer.Encode(text);
-        if (words.Length == 0 || words.All(w => w == layout.Tokenizer.UnknownId))
-            throw new ConfigException("--image-prompt", $"'{text}' has no word the model knows ({string.Join(", ", layout.Tokenizer.Vocab.Take(30))}, ...)");
+        var unknown = ImageTextTokenizer.Words(text).Where((_, i) => words[i] == layout.Tokenizer.UnknownId).ToList();
+        if (words.Length == 0 || unknown.Count > 0)
+            throw new ConfigException("--image-prompt", $"'{text}' has words the model never saw ({string.Join(", ", unknown)}); it knows: {string.Join(" ", layout.Tokenizer.Vocab)}");
         if (words.Length > layout.CaptionTokens) throw new ConfigException("--image-prompt", $"has {words.Length} words; this model's context leaves room for {layout.CaptionTokens}");
         var codes = ImageGenerator.Generate(ckpt.Model, layout, words, count, temperature, topK, topP, seed);
         var images = codes.Select(c => ImageGenerator.Render(layout.Tokenizer, c)).ToList();
