@@ -9,7 +9,8 @@ namespace GiantSharp.Multimodal;
 
 /// <summary>
 /// The project's own judge of images: an <see cref="ImageClassifier"/> trained on a corpus's training split (Adam, cross-
-/// entropy, batches of 128 in a seeded order), its accuracy measured on the test split. It labels generated images (on-
+/// entropy, batches of 128 in a seeded order, learning rate 3e-3 on a cosine to 0 over all steps), its accuracy measured
+/// on the test split. It labels generated images (on-
 /// prompt rate) and gives the features of the Fréchet distance. Saved as <c>judge.safetensors</c> + <c>judge.json</c>.
 /// </summary>
 public sealed class ImageJudge : IDisposable
@@ -36,13 +37,16 @@ public sealed class ImageJudge : IDisposable
     /// Trains a judge on <paramref name="train"/> for <paramref name="epochs"/> epochs and measures it on <paramref name="test"/>.
     /// Draws its initial weights from the global generator after seeding it with <paramref name="seed"/>.
     /// </summary>
-    public static ImageJudge Train(ImageTextSplit train, ImageTextSplit test, int classes, string corpusIdentity, int epochs = 3, int seed = 1234, Action<string>? log = null)
+    public static ImageJudge Train(ImageTextSplit train, ImageTextSplit test, int classes, string corpusIdentity, int epochs = 6, int seed = 1234, Action<string>? log = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         manual_seed(seed);
         var classifier = new ImageClassifier(train.Geometry.Height, train.Geometry.Width, classes);
-        using (var optimizer = optim.Adam(classifier.parameters(), lr: 2e-3))
+        const double lr = 3e-3;
+        const int batch = 128;
+        using (var optimizer = optim.Adam(classifier.parameters(), lr: lr))
         {
+            int steps = epochs * ((train.Count + batch - 1) / batch), step = 0;
             var rng = new SplitMix64(SplitMix64.Mix((ulong)(long)seed));
             var labels = Enumerable.Range(0, train.Count).Select(train.Label).ToArray();
             for (int epoch = 0; epoch < epochs; epoch++)
@@ -50,10 +54,12 @@ public sealed class ImageJudge : IDisposable
                 var order = Permutation(train.Count, ref rng);
                 double lossSum = 0;
                 int batches = 0;
-                for (int start = 0; start < order.Length; start += 128)
+                for (int start = 0; start < order.Length; start += batch)
                 {
                     using var scope = NewDisposeScope();
-                    var rows = order.AsSpan(start, Math.Min(128, order.Length - start)).ToArray();
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr * 0.5 * (1 + Math.Cos(Math.PI * step / steps));
+                    step++;
+                    var rows = order.AsSpan(start, Math.Min(batch, order.Length - start)).ToArray();
                     var x = Images(rows.Select(i => train.Pixels(i).ToArray()).ToList(), train.Geometry);
                     var y = tensor(rows.Select(i => (long)labels[i]).ToArray());
                     optimizer.zero_grad();
