@@ -81,7 +81,7 @@ public sealed class ImageJudge : IDisposable
         return new ImageJudge(classifier, train.Geometry, info);
     }
 
-    /// <summary>The judge saved in <paramref name="dir"/> for the corpus <paramref name="corpusIdentity"/>, or null when none is there or it is another corpus's.</summary>
+    /// <summary>The judge saved in <paramref name="dir"/> for the corpus <paramref name="corpusIdentity"/>, or null when none is there, or it is another corpus's or another recipe's.</summary>
     /// <exception cref="DataException">The files are there but unreadable.</exception>
     public static ImageJudge? TryLoad(string dir, string corpusIdentity, ImagePatches geometry)
     {
@@ -90,7 +90,7 @@ public sealed class ImageJudge : IDisposable
         JudgeInfo? info;
         try { info = JsonSerializer.Deserialize<JudgeInfo>(File.ReadAllText(infoPath), _json); }
         catch (JsonException e) { throw new DataException(infoPath, $"unreadable: {e.Message}"); }
-        if (info is null || info.CorpusIdentity != corpusIdentity) return null;
+        if (info is null || info.CorpusIdentity != corpusIdentity || info.Recipe != JudgeInfo.CurrentRecipe) return null;
         var classifier = new ImageClassifier(geometry.Height, geometry.Width, info.Classes);
         try { classifier.load_safetensors(Path.Combine(dir, WeightsFile)); }
         catch (Exception e) { classifier.Dispose(); throw new DataException(Path.Combine(dir, WeightsFile), $"unreadable judge weights: {e.Message}"); }
