@@ -76,7 +76,7 @@ public sealed class ImageJudge : IDisposable
         var testImages = Enumerable.Range(0, test.Count).Select(i => test.Pixels(i).ToArray()).ToList();
         var predicted = Predict(classifier, testImages, test.Geometry);
         double accuracy = Enumerable.Range(0, test.Count).Count(i => predicted[i] == test.Label(i)) / (double)test.Count;
-        var info = new JudgeInfo(corpusIdentity, classes, epochs, seed, train.Count, test.Count, accuracy, watch.Elapsed.TotalSeconds);
+        var info = new JudgeInfo(corpusIdentity, classes, epochs, seed, train.Count, test.Count, accuracy, watch.Elapsed.TotalSeconds, JudgeInfo.CurrentRecipe);
         log?.Invoke($"judge: test accuracy {accuracy:F4} on {test.Count:N0} images ({watch.Elapsed.TotalSeconds:F0} s)");
         return new ImageJudge(classifier, train.Geometry, info);
     }
