@@ -117,16 +117,14 @@ public sealed class OffloadSession : IDisposable
     /// <summary>Writes the moments of the given states (null: none yet, left zero) into block <paramref name="block"/>'s moments group.</summary>
     internal static void WriteMoments(TensorStore store, int block, TensorLayout layout, IReadOnlyList<AdamWState?> states)
     {
-        if (states.All(s => s is null)) return;
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
         var moments = store.LayoutOf(MomentsKey(block));
-        var flat = store.Open(MomentsKey(block));
+        using var _ = no_grad();
         for (int i = 0; i < states.Count; i++)
         {
             if (states[i] is not { } st) continue;
-            moments.View(flat, i).copy_(st.ExpAvg);
-            moments.View(flat, layout.Entries.Count + i).copy_(st.ExpAvgSq);
+            using var scope = NewDisposeScope();
+            store.WriteRange(MomentsKey(block), moments.Entries[i].Offset, st.ExpAvg.contiguous().view(-1));
+            store.WriteRange(MomentsKey(block), moments.Entries[layout.Entries.Count + i].Offset, st.ExpAvgSq.contiguous().view(-1));
         }
     }
 
@@ -138,23 +136,18 @@ public sealed class OffloadSession : IDisposable
     {
         if (_detached) return;
         var state = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        using (var scope = NewDisposeScope())
+        foreach (var p in Plan.Managed)
         {
-            foreach (var p in Plan.Managed)
+            var layout = LayoutOf(p.Block);
+            var prefix = Delinker.BlockPrefix(p.Block);
+            if (p.Streamed)
+                BlockStorage.Own(Model.Layers.UniqueBlocks[p.Block], layout, i => Store.ReadEntry(ParamsKey(p.Block), i, Device));
+            for (int i = 0; i < layout.Entries.Count; i++)
             {
-                var layout = LayoutOf(p.Block);
-                var prefix = Delinker.BlockPrefix(p.Block);
-                if (p.Streamed)
-                    BlockStorage.Own(Model.Layers.UniqueBlocks[p.Block], Store.Open(ParamsKey(p.Block), write: false), layout, Device);
-                var moments = Store.LayoutOf(MomentsKey(p.Block));
-                var flat = Store.Open(MomentsKey(p.Block), write: false);
-                for (int i = 0; i < layout.Entries.Count; i++)
-                {
-                    var name = prefix + layout.Entries[i].Name;
-                    var m = moments.View(flat, i).to(Device).clone().DetachFromDisposeScope();
-                    var v = moments.View(flat, layout.Entries.Count + i).to(Device).clone().DetachFromDisposeScope();
-                    state[name] = new AdamWState(m, v, Steps[name]);
-                }
+                var name = prefix + layout.Entries[i].Name;
+                var m = Store.ReadEntry(MomentsKey(p.Block), i, Device).DetachFromDisposeScope();
+                var v = Store.ReadEntry(MomentsKey(p.Block), layout.Entries.Count + i, Device).DetachFromDisposeScope();
+                state[name] = new AdamWState(m, v, Steps[name]);
             }
         }
         optimizer.ReplaceState(state);
