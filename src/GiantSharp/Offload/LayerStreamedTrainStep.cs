@@ -52,6 +52,7 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         _reads.ResetBusy();
         _writes.ResetBusy();
         model.zero_grad();
+        StreamedOptimizer.BindDeviceBlockGradients(_session);
         var squares = new double[model.Layers.UniqueBlocks.Count][];
         foreach (var p in _session.Plan.Managed) squares[p.Block] = new double[_session.LayoutOf(p.Block).Entries.Count];
         double lossSum = 0, auxSum = 0;
@@ -63,7 +64,7 @@ public sealed class LayerStreamedTrainStep : ITrainStep
             for (int m = 0; m < microBatches.Count; m++)
             {
                 using var inner = NewDisposeScope();
-                var earlier = GradientSetAside.Take(model);
+                var earlier = m > 0 ? GradientSetAside.Take(model) : [];          // micro-batch 0 adds onto zeros, which is exact
                 var (loss, aux) = ForwardBackward(model, microBatches[m], m == microBatches.Count - 1, microBatches.Count, ref pos, squares, metrics);
                 GradientSetAside.AddBack(earlier);
                 lossSum += loss;

@@ -106,6 +106,42 @@ public sealed class OffloadSession : IDisposable
         return new OffloadSession(model, plan, store, layouts, steps);
     }
 
+    /// <summary>
+    /// Builds a fresh model of shape <paramref name="config"/> (layer i applying block <paramref name="map"/>[i]) straight
+    /// into a new store under <paramref name="offload"/>: each block is initialised, its managed parameters written to the
+    /// store and, when streamed, hollowed before the next block is built, so memory never holds the streamed part of the
+    /// model. The values are those <c>new GptModel(config, map)</c> gives from the same generator state. No AdamW state yet.
+    /// </summary>
+    /// <exception cref="Errors.ConfigException">The configuration is invalid or a tier lacks room (preflight).</exception>
+    /// <exception cref="Errors.DataException">The offload directory is unwritable or the disk is full.</exception>
+    public static OffloadSession Build(ModelConfig config, IReadOnlyList<int> map, OffloadConfig offload, Device device, MachineResources? resources = null)
+    {
+        var plan = OffloadAccounting.Plan(config, map, offload, device.type == TorchSharp.DeviceType.CPU);
+        OffloadPreflight.Check(plan.Footprint, resources ?? MachineResources.Probe(offload.Dir), device);
+        var store = new TensorStore(device, offload.UsesDisk ? offload.Dir : null);
+        var layouts = new TensorLayout?[plan.Blocks.Count];
+        var steps = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            var model = new GptModel(config, map, (b, block) =>
+            {
+                if (plan.Blocks[b] is not { } p) return;
+                var layout = layouts[b] = plan.LayoutOf(block);
+                Allocate(store, p, layout);
+                foreach (var e in layout.Entries) steps[Delinker.BlockPrefix(b) + e.Name] = 0;
+                if (!p.Streamed) return;
+                store.Write(ParamsKey(b), BlockStorage.Params(block, layout));
+                BlockStorage.Hollow(block, layout);
+            });
+            return new OffloadSession(model, plan, store, layouts, steps);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Creates the store groups of one offloaded block on their tiers, zero-filled.</summary>
     internal static void Allocate(TensorStore store, BlockPlacement p, TensorLayout layout)
     {

@@ -17,8 +17,10 @@ namespace GiantSharp.Training;
 /// then, at the switch, delinks in place (weights and AdamW state, M6-10T sec. 3.1) and trains the Real
 /// Giant, with one LR schedule across. One loop, in phases: lr, batch, step (accumulation, clipping,
 /// AdamW, via an <see cref="ITrainStep"/>), log, eval, checkpoint. Progress goes out through observers.
-/// Where the layers live in each stage (resident, or streamed from an offload store, M6-10T sec. 3.2) is
-/// <see cref="StagePlacement"/>'s business; the loop only asks it for the step executor.
+/// The trainer decides what happens at a stage switch (delink or not); where the layers live in each stage
+/// (resident, or streamed from an offload store, M6-10T sec. 3.2) is <see cref="StagePlacement"/>'s business,
+/// which it asks to carry the switch out and for the step executor. The time a switch takes (delinking into the
+/// store, moving layers there) counts as training time, as does building a streamed model into its store.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -27,6 +29,8 @@ public sealed class Trainer : IDisposable
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
     private readonly StagePlacement _placement;
+    private double _pendingSeconds;                                             // store build time, added to the first step
+    private bool _resumed;
 
     /// <summary>
     /// Prepares a run on <paramref name="corpus"/>: builds the model of the first stage, or restores the
@@ -53,12 +57,20 @@ public sealed class Trainer : IDisposable
         corpus.Train.EnsureFits(Config.Model.SeqLen);
         corpus.Val.EnsureFits(Config.Model.SeqLen);
         Optimizer = new AdamW(Config.Optimizer.ToAdamW());
+        if (Config.Offload?.MaxMemory is not null) HostAllocator.ReturnFreedMemory();   // the budget is measured as resident set size
 
         if (resumeFrom is null)
         {
             _placement = new StagePlacement(Config, null);                   // offload checks fail before any work
             manual_seed(Config.Seed);
-            Model = new GptModel(Config.Model, Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer));
+            var clock = Stopwatch.StartNew();
+            try { Model = _placement.BuildModel(Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer)); }
+            catch
+            {
+                _placement.Dispose();
+                throw;
+            }
+            _pendingSeconds = _placement.Streams(0) ? clock.Elapsed.TotalSeconds : 0;
             State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
         }
         else
@@ -69,9 +81,10 @@ public sealed class Trainer : IDisposable
             if (state.TokenizerIdentity != corpus.Tokenizer.Identity)
                 throw new DataException(corpus.Directory, $"tokenizer {corpus.Tokenizer.Identity} differs from the checkpoint's {state.TokenizerIdentity}");
             _placement = new StagePlacement(Config, (dir, state));
+            _resumed = true;
             try
             {
-                Model = OffloadedCheckpoint.LoadModel(dir, Config, state);
+                Model = OffloadedCheckpoint.LoadModel(dir, Config, state, _placement.ConfigOf(Math.Min(state.StageIndex, Config.Stages.Count - 1)));
                 CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
             }
             catch
@@ -115,8 +128,9 @@ public sealed class Trainer : IDisposable
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];
-            var delinked = _placement.EnterStage(si, Model, Optimizer);
+            var delinked = EnterStage(si, stage);
             foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
+            foreach (var o in Observers) o.OnNotice($"stage {stage.Name}: {_placement.Describe(si)}");
             using var executor = _placement.Executor(() => _stepFactory(si));
             while (State.GlobalStep < stageStart + stage.Steps && !cancel.IsCancellationRequested)
                 TrainOneStep(si, stage, executor, schedule, sampler, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
@@ -124,6 +138,28 @@ public sealed class Trainer : IDisposable
             stageStart += stage.Steps;
             State = State with { StageIndex = si + 1 };
         }
+    }
+
+    /// <summary>
+    /// The stage switch (M6-10T sec. 3.1): delinks when the stage asks for less sharing than the model has (a stage can
+    /// keep the sharing before it or delink to 'none'), else only re-places the layers. The switch's time is training
+    /// time, except re-entering the stage a resumed run stopped in (that is loading, not training).
+    /// </summary>
+    /// <returns>Whether the model was delinked.</returns>
+    /// <exception cref="ConfigException">The stage's sharing cannot be reached from the model's.</exception>
+    private bool EnterStage(int si, StageConfig stage)
+    {
+        var target = stage.Sharing.LayerMap(Config.Model.NLayer);
+        var delink = !target.SequenceEqual(Model.Layers.LayerToBlock);
+        if (delink && stage.Sharing.Mode != "none")
+            throw new ConfigException("stages", $"cannot move a model with layer map [{string.Join(",", Model.Layers.LayerToBlock)}] to sharing '{stage.Sharing}'");
+        var clock = Stopwatch.StartNew();
+        if (delink) _placement.Delink(si, Model, Optimizer, Config.Delink.OptimizerState);
+        else _placement.Enter(si, Model, Optimizer);
+        var loading = _resumed && si == State.StageIndex && !delink;
+        _resumed = false;
+        if (!loading) _pendingSeconds += clock.Elapsed.TotalSeconds;
+        return delink;
     }
 
     private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, LrSchedule schedule, BatchSampler sampler, bool isLastOfStage)
@@ -141,7 +177,8 @@ public sealed class Trainer : IDisposable
             }
             result = executor.Step(Model, Optimizer, micro, lr, Config.Optimizer.GradClip);
         }
-        var seconds = watch.Elapsed.TotalSeconds;
+        var seconds = watch.Elapsed.TotalSeconds + _pendingSeconds;           // a stage switch's time lands on the step after it
+        _pendingSeconds = 0;
         var tokens = (long)stage.GlobalBatch * Config.Model.SeqLen;
         State = State with
         {
@@ -151,7 +188,7 @@ public sealed class Trainer : IDisposable
             TrainSeconds = State.TrainSeconds + seconds,
         };
         var log = new StepLog(stage.Name, si, State.GlobalStep, Config.TotalSteps, result.Loss, result.AuxLoss, lr, result.GradNorm,
-            State.Tokens, State.TrainSeconds, tokens / seconds, result.Metrics);
+            State.Tokens, State.TrainSeconds, tokens / seconds, result.Metrics) { PeakResidentBytes = MachineResources.PeakResidentBytes() };
         foreach (var o in Observers) o.OnStep(log);
 
         var isLast = isLastOfStage && si == Config.Stages.Count - 1;

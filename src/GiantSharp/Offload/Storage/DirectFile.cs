@@ -18,7 +18,9 @@ internal sealed unsafe class DirectFile : IDisposable
 {
     /// <summary>Alignment of direct I/O, in bytes (the page size; also a multiple of every common logical block size).</summary>
     public const int Alignment = 4096;
-    private const int BounceBytes = 4 << 20;
+
+    /// <summary>The most an unaligned call stages at once, in bytes (its bounce buffer is the smaller of this and the call's aligned span).</summary>
+    public const int BounceBytes = 4 << 20;
 
     private readonly SafeFileHandle _handle;
 
@@ -90,8 +92,8 @@ internal sealed unsafe class DirectFile : IDisposable
             ReadExactly(offset, destination);
             return;
         }
-        using var bounce = new Bounce();
-        foreach (var piece in Pieces(offset, destination.Length))
+        using var bounce = new Bounce(BounceSize(offset, destination.Length));
+        foreach (var piece in Pieces(offset, destination.Length, bounce.Size))
         {
             ReadExactly(piece.Start, bounce.Span[..piece.Span]);
             bounce.Span.Slice(piece.Skip, piece.Take).CopyTo(destination.Slice(piece.Done, piece.Take));
@@ -107,8 +109,8 @@ internal sealed unsafe class DirectFile : IDisposable
             WriteExactly(offset, source);
             return;
         }
-        using var bounce = new Bounce();
-        foreach (var piece in Pieces(offset, source.Length))
+        using var bounce = new Bounce(BounceSize(offset, source.Length));
+        foreach (var piece in Pieces(offset, source.Length, bounce.Size))
         {
             if (piece.Skip != 0) ReadExactly(piece.Start, bounce.Span[..Alignment]);                      // head block
             if ((piece.Skip + piece.Take) % Alignment != 0)                                                // tail block
@@ -123,14 +125,14 @@ internal sealed unsafe class DirectFile : IDisposable
     /// moves the aligned span [Start, Start + Span) of the file, of which bytes [Skip, Skip + Take) are the caller's
     /// bytes [Done, Done + Take).
     /// </summary>
-    private static IEnumerable<BouncePiece> Pieces(long offset, int length)
+    private static IEnumerable<BouncePiece> Pieces(long offset, int length, int bounceBytes)
     {
         for (int done = 0; done < length;)
         {
             long pos = offset + done;
             long start = pos / Alignment * Alignment;
             int skip = (int)(pos - start);
-            int take = Math.Min(length - done, BounceBytes - skip);
+            int take = Math.Min(length - done, bounceBytes - skip);
             yield return new BouncePiece(start, (int)Padded(skip + take), skip, take, done);
             done += take;
         }
@@ -138,14 +140,18 @@ internal sealed unsafe class DirectFile : IDisposable
 
     private readonly record struct BouncePiece(long Start, int Span, int Skip, int Take, int Done);
 
-    /// <summary>An aligned native buffer of <see cref="BounceBytes"/> for unaligned direct I/O, freed on dispose.</summary>
-    private readonly struct Bounce : IDisposable
+    /// <summary>Bounce bytes for an unaligned call: its aligned span, at most <see cref="BounceBytes"/> (and at least two units, so a piece always advances).</summary>
+    private static int BounceSize(long offset, int length) =>
+        (int)Math.Clamp(Padded(offset % Alignment + length), 2 * Alignment, BounceBytes);
+
+    /// <summary>An aligned native buffer for unaligned direct I/O, freed on dispose.</summary>
+    private readonly struct Bounce(int size) : IDisposable
     {
-        private readonly byte* _raw = (byte*)NativeMemory.AlignedAlloc(BounceBytes, Alignment);
+        private readonly byte* _raw = (byte*)NativeMemory.AlignedAlloc((nuint)size, Alignment);
 
-        public Bounce() { }
+        public int Size => size;
 
-        public Span<byte> Span => new(_raw, BounceBytes);
+        public Span<byte> Span => new(_raw, size);
 
         public void Dispose() => NativeMemory.AlignedFree(_raw);
     }

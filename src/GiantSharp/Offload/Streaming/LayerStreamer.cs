@@ -14,7 +14,7 @@ namespace GiantSharp.Offload.Streaming;
 /// the largest streamed block, plus one per layer whose graph is kept across the turn from forward to backward
 /// (<see cref="Pin"/>). Gradients likewise: autograd accumulates straight into the tier's buffer where the device
 /// can address it, else into a gradient slot (zeroed for the first micro-batch, read back from the tier for later
-/// ones) that is written out after the layer's backward; at most depth + 1 such writes wait.</para>
+/// ones) that is written out after the layer's backward, one write waiting at a time.</para>
 /// Reads run on one worker and writes on another, so the drive can serve both while compute goes on.
 /// Source: ZeRO-Infinity's prefetch/release coordinator and overlap-centric design (Rajbhandari et al. 2021,
 /// sec. 6.2); M6-10T sec. 3.2.
@@ -43,8 +43,8 @@ internal sealed class LayerStreamer : IDisposable
         _writes = writes;
         _depth = session.Plan.PrefetchDepth;
         var largest = session.Plan.Managed.Where(p => p.Streamed).Select(p => session.LayoutOf(p.Block).Numel).DefaultIfEmpty(0).Max();
-        _paramSlots = new SlotPool(largest, session.Device, _depth + 1 + session.Plan.Config.KeepActivations);
-        _gradSlots = new SlotPool(largest, session.Device, _depth + 3);
+        _paramSlots = new SlotPool(largest, session.Device, Staging.ParamSlots(_depth, session.Plan.Config.KeepActivations));
+        _gradSlots = new SlotPool(largest, session.Device, Staging.GradSlots(_depth));
     }
 
     /// <summary>Seconds the compute thread waited for transfers since the last <see cref="ResetCounters"/>.</summary>
@@ -78,10 +78,7 @@ internal sealed class LayerStreamer : IDisposable
         int b = BlockOf(pos);
         if (!_held.ContainsKey(b)) Fetch(b);
         foreach (var next in Window(pos, _depth))                             // queue the look-ahead before waiting
-        {
             if (!_held.ContainsKey(BlockOf(next))) Fetch(BlockOf(next));
-            if (IsBackward(next) && MicroBatch(next) > 0 && !_grads.ContainsKey(BlockOf(next)) && _gradSlots.CanRent) FillGradients(BlockOf(next), MicroBatch(next));
-        }
         var held = _held[b];
         Wait(held.Fetch);
         if (!held.Bound)
@@ -154,7 +151,7 @@ internal sealed class LayerStreamer : IDisposable
         if (slot is not null) BytesWritten += layout.Bytes;
         _lastWrite[b] = write;
         _pending.Enqueue((write, slot, view));
-        while (_pending.Count > _depth + 1) Finish(_pending.Dequeue());       // back-pressure
+        while (_pending.Count > Staging.PendingWrites) Finish(_pending.Dequeue());   // back-pressure
     }
 
     /// <summary>Releases every held block and waits for every queued transfer; rethrows the first failure.</summary>
@@ -260,12 +257,7 @@ internal sealed class LayerStreamer : IDisposable
     }
 
     /// <summary>Whether group <paramref name="key"/> lives where the compute device can use it in place.</summary>
-    private bool Addressable(string key) => _session.Store.TierOf(key) switch
-    {
-        Tier.Device => true,
-        Tier.Host => _session.Device.type == TorchSharp.DeviceType.CPU,
-        _ => false,
-    };
+    private bool Addressable(string key) => Staging.Addressable(_session.Store.TierOf(key), _session.Device.type == TorchSharp.DeviceType.CPU);
 
     private void Drop(int b)
     {

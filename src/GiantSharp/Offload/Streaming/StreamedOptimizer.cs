@@ -22,22 +22,48 @@ internal static class StreamedOptimizer
     /// <summary>Elements per piece of the disk-tier update: 4 MiB of fp32 per group piece (a multiple of 1024; tests make it small to cut tensors into several pieces).</summary>
     internal static long PieceElements { get; set; } = 1L << 20;
 
-    /// <summary>Bytes of the update's staging buffers when any group is on disk: two sets of four pieces.</summary>
-    public static long StagingBytes => 2 * 4 * 4 * PieceElements;
+    /// <summary>Elements of one piece buffer when the largest offloaded block manages <paramref name="largestManaged"/> parameters.</summary>
+    public static long PieceBufferElements(long largestManaged) => Math.Min(PieceElements, AlignedBuffer.Padded(Math.Max(largestManaged, 1)));
+
+    /// <summary>Bytes of the update's staging buffers when any group is on disk: two sets of four piece buffers.</summary>
+    public static long StagingBytes(long largestManaged) => 2 * 4 * 4 * PieceBufferElements(largestManaged);
 
     /// <summary>
-    /// Moves the gradients of the managed parameters of offloaded blocks that stay on the device (summed by
-    /// autograd over layers and micro-batches) to their gradient group, filling in their squared norms; the
-    /// block's other parameters keep their gradients for the resident optimizer.
+    /// Before a step: points the gradients of the managed parameters of offloaded blocks that stay on the device at
+    /// their gradient group, zeroed, where the device can address it, so autograd accumulates there and no second
+    /// copy of them exists (0 + g is exact).
+    /// </summary>
+    public static void BindDeviceBlockGradients(OffloadSession s)
+    {
+        foreach (var p in s.Plan.Managed.Where(p => !p.Streamed && Staging.Addressable(p.Grads, s.Device.type == DeviceType.CPU)))
+        {
+            using var flat = s.Store.Open(OffloadSession.GradsKey(p.Block));
+            flat.zero_();
+            BlockStorage.BindGradients(s.Model.Layers.UniqueBlocks[p.Block], flat, s.LayoutOf(p.Block));
+        }
+    }
+
+    /// <summary>
+    /// After the backward passes: the gradients of the managed parameters of offloaded blocks that stay on the
+    /// device (summed by autograd over layers and micro-batches) end in their gradient group, with their squared
+    /// norms filled in. Where <see cref="BindDeviceBlockGradients"/> bound them they are there already (the
+    /// set-aside of later micro-batches adds back into the bound view); elsewhere they are copied. The block's other
+    /// parameters keep their gradients for the resident optimizer.
     /// </summary>
     public static void FlushDeviceBlockGradients(OffloadSession s, double[][] squares)
     {
         foreach (var p in s.Plan.Managed.Where(p => !p.Streamed))
         {
-            var ps = BlockStorage.Params(s.Model.Layers.UniqueBlocks[p.Block], s.LayoutOf(p.Block));
+            var layout = s.LayoutOf(p.Block);
+            var ps = BlockStorage.Params(s.Model.Layers.UniqueBlocks[p.Block], layout);
             using var scope = NewDisposeScope();
-            var grads = ps.Select(q => q.grad ?? zeros_like(q)).ToArray();
-            s.Store.Write(OffloadSession.GradsKey(p.Block), grads, squares[p.Block]);
+            if (Staging.Addressable(p.Grads, s.Device.type == DeviceType.CPU))
+            {
+                var flat = s.Store.Open(OffloadSession.GradsKey(p.Block));
+                for (int i = 0; i < ps.Length; i++) squares[p.Block][i] = Training.GradientClipping.SumOfSquares(layout.View(flat, i));
+            }
+            else
+                s.Store.Write(OffloadSession.GradsKey(p.Block), ps.Select(q => q.grad ?? zeros_like(q)).ToArray(), squares[p.Block]);
             foreach (var q in ps) q.grad = null;
         }
     }
@@ -70,7 +96,8 @@ internal static class StreamedOptimizer
         var pieces = s.Plan.Managed.SelectMany(p => Pieces(s, p)).ToList();
         if (pieces.Count == 0) return;
         bool anyDisk = pieces.Any(q => q.Groups.Any(g => g.OnDisk));
-        var sets = anyDisk ? new[] { new PieceBuffers(), new PieceBuffers() } : null;
+        var size = PieceBufferElements(s.Plan.Managed.Max(p => p.Numel));
+        var sets = anyDisk ? new[] { new PieceBuffers(size), new PieceBuffers(size) } : null;
         var loads = new Task[pieces.Count];
         var stores = new Task?[2];
         try
@@ -204,14 +231,14 @@ internal static class StreamedOptimizer
     private sealed record Piece(BlockPlacement Placement, long Start, long Count, GroupRange[] Groups);
 
     /// <summary>Aligned CPU buffers for the four groups of a piece, allocated on first use.</summary>
-    private sealed class PieceBuffers : IDisposable
+    private sealed class PieceBuffers(long elements) : IDisposable
     {
         private readonly Tensor?[] _buffers = new Tensor?[4];
 
         public Tensor?[] For(Piece piece)
         {
             for (int g = 0; g < 4; g++)
-                if (piece.Groups[g].OnDisk) _buffers[g] ??= AlignedBuffer.Empty(PieceElements, CPU);
+                if (piece.Groups[g].OnDisk) _buffers[g] ??= AlignedBuffer.Empty(elements, CPU);
             return _buffers;
         }
 
