@@ -53,6 +53,8 @@ internal static class TrainCommand
             if (cancel.IsCancellationRequested) trainer.SaveCheckpoint();
             final = trainer.State;
         });
+        Console.WriteLine($"{label ?? run.Name}: done at step {final!.GlobalStep}, {final.Tokens:N0} tokens in {final.TrainSeconds:F1} s of training; " +
+            $"peak RSS {Offload.MachineResources.PeakResidentBytes() / (1024.0 * 1024):F0} MiB");
         return final!;
     }
 }

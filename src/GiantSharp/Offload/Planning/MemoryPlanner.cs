@@ -11,8 +11,9 @@ namespace GiantSharp.Offload.Planning;
 /// keep their activations. It moves nothing: the plan is an <see cref="OffloadConfig"/> with a per-layer
 /// <see cref="OffloadConfig.Placement"/>, carried out by the offload engine.
 /// <para>What counts against the budget: resident training state (16 bytes per parameter), the memory tiers'
-/// groups (on the CPU the host tier is the same memory), staging buffers, and activations
-/// (<see cref="ActivationEstimate"/>). The process's fixed overhead (runtime, libtorch, data) does not.</para>
+/// groups (on the CPU the host tier is the same memory), staging buffers, activations
+/// (<see cref="ActivationEstimate"/>) and transient workspace (AdamW's temporaries, fresh gradients). The
+/// process's fixed overhead (runtime, libtorch, data) does not: it is measured (docs/benchmarks.md).</para>
 /// <para>How it spends the budget, greedily from the smallest plan (every layer streamed from disk, prefetch 0, one
 /// kept graph): prefetch 1 (transfers overlap compute); then, from the last layer down, a layer's parameters and
 /// gradients in memory with its moments on disk (per byte the largest cut in disk traffic: 3 reads and 1 write of
@@ -38,9 +39,10 @@ public static class MemoryPlanner
     {
         long budget = offload.MaxMemory ?? throw new ArgumentException("the offload section has no max_memory", nameof(offload));
         long unique = LayerStackParameters(model, map) + ModelSize.OutsideParameters(model);
-        long residentBytes = 16 * unique + ActivationEstimate.Resident(model, microBatch);
+        long optimizerWorkspace = 4 * ModelSize.LargestTensor(model);
+        long residentBytes = 16 * unique + ActivationEstimate.Resident(model, microBatch) + optimizerWorkspace;
         if (demand == PlacementDemand.Resident || (demand == PlacementDemand.Auto && residentBytes <= budget))
-            return MemoryPlan.Resident(budget, residentBytes, 16 * unique, ActivationEstimate.Resident(model, microBatch));
+            return MemoryPlan.Resident(budget, residentBytes, 16 * unique, ActivationEstimate.Resident(model, microBatch), optimizerWorkspace);
 
         var offTier = offload.Dir is null ? Tier.Host : Tier.Disk;
         var shared = map.GroupBy(b => b).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
@@ -52,7 +54,7 @@ public static class MemoryPlanner
             var first = search.Cost();
             if (smallest is null || first.PlannedBytes < smallest.PlannedBytes) smallest = first;
             if (first.PlannedBytes > budget && (deviceIsCpu || offTier == Tier.Disk)) continue;
-            var plan = search.Spend(budget);
+            var plan = search.Spend(budget, keepStreaming: demand == PlacementDemand.Streamed);
             if (offTier == Tier.Host && deviceIsCpu && plan.Config!.UsesDisk == false)
                 throw new ConfigException("offload.dir", $"max_memory {ByteSize.Format(budget)} needs the disk tier (the whole model's training state is {Units.Bytes(residentBytes)}): set offload.dir to a folder on a drive");
             return plan;
@@ -82,16 +84,24 @@ public static class MemoryPlanner
         public MemoryPlan Cost()
         {
             var config = Config();
-            var footprint = OffloadAccounting.Plan(model, map, config, deviceIsCpu).Footprint;
-            bool streams = _levels.Any(l => l is Level.Streamed or Level.StreamedGradsInMemory);
-            long activations = streams ? ActivationEstimate.Streamed(model, microBatch, _keep) : ActivationEstimate.Resident(model, microBatch);
+            var plan = OffloadAccounting.Plan(model, map, config, deviceIsCpu);
+            var footprint = plan.Footprint;
+            // Any offloaded block makes the stage run the layer-streamed step, which recomputes all but the kept layers.
+            long activations = plan.Managed.Any() ? ActivationEstimate.Streamed(model, microBatch, _keep) : ActivationEstimate.Resident(model, microBatch);
             long memory = deviceIsCpu ? footprint.Device.Total + footprint.Host.Total : footprint.Device.Total;
             long staging = footprint.Device.Staging;
-            return new MemoryPlan(true, config, offload.MaxMemory!.Value, memory + activations, memory - staging, staging, activations, footprint);
+            // Transients: AdamW's denominator of the largest tensor it updates whole, and one block's fresh gradients
+            // before autograd adds them into the bound buffer.
+            long workspace = 4 * ModelSize.LargestTensor(model) + 4 * Storage.AlignedBuffer.Padded(plan.Managed.Select(p => p.Numel).DefaultIfEmpty(0).Max());
+            return new MemoryPlan(true, config, offload.MaxMemory!.Value, memory + activations + workspace, memory - staging, staging, activations, workspace, footprint);
         }
 
-        /// <summary>Spends the budget on the upgrades in order (see <see cref="MemoryPlanner"/>) and returns the plan.</summary>
-        public MemoryPlan Spend(long budget)
+        /// <summary>
+        /// Spends the budget on the upgrades in order (see <see cref="MemoryPlanner"/>) and returns the plan; with
+        /// <paramref name="keepStreaming"/> (the stage asked to stream) layers stay streamed, and only prefetch,
+        /// gradients in memory and kept graphs are bought.
+        /// </summary>
+        public MemoryPlan Spend(long budget, bool keepStreaming)
         {
             bool Try(Action change, Action undo)
             {
@@ -107,11 +117,11 @@ public static class MemoryPlanner
                     if (_levels[i] == from) { int k = i; Try(() => _levels[k] = to, () => _levels[k] = from); }
             }
             if (AnyStreamed()) Try(() => _prefetch = 1, () => _prefetch = 0);
-            Raise(Level.Streamed, Level.ParamsInMemory);
+            if (!keepStreaming) Raise(Level.Streamed, Level.ParamsInMemory);
             if (AnyStreamed()) Try(() => _prefetch = 2, () => _prefetch = 1);
-            Raise(Level.ParamsInMemory, Level.Resident);
+            if (!keepStreaming) Raise(Level.ParamsInMemory, Level.Resident);
             Raise(Level.Streamed, Level.StreamedGradsInMemory);
-            while (AnyStreamed() && _keep < map.Count && Try(() => _keep++, () => _keep--)) { }
+            while (_keep < map.Count && Try(() => _keep++, () => _keep--)) { }
             if (!AnyStreamed()) _prefetch = 0;
             return Cost();
         }

@@ -87,15 +87,13 @@ internal static class StoreSnapshot
         {
             using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
             if (fs.Length != 4 * numel) throw new DataException(file, $"holds {fs.Length} bytes, expected {4 * numel}");
-            using var buffer = empty(Math.Min(PieceElements, Math.Max(numel, 1)));
-            for (long start = 0; start < numel; start += PieceElements)
+            using var buffer = AlignedBuffer.Empty(Math.Min(TensorStore.ChunkElements, Math.Max(numel, 1)), CPU);
+            for (long start = 0; start < numel; start += TensorStore.ChunkElements)
             {
-                using var piece = buffer.narrow(0, 0, Math.Min(PieceElements, numel - start));
+                using var piece = buffer.narrow(0, 0, Math.Min(TensorStore.ChunkElements, numel - start));
                 fs.ReadExactly(piece.bytes);
                 store.WriteRange(key, start, piece);
             }
         });
     }
-
-    private const long PieceElements = 1L << 22;
 }

@@ -16,7 +16,8 @@ namespace GiantSharp.Offload.Storage;
 /// </summary>
 public sealed class TensorStore : IDisposable
 {
-    private const long ChunkElements = 1L << 22;                              // 16 MiB of fp32 per staged piece
+    /// <summary>Elements per piece when a group streams to or from a snapshot file: 4 MiB of fp32, within the staging a plan counts for bounce buffers.</summary>
+    internal const long ChunkElements = 1L << 20;
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private readonly object _lock = new();
 
@@ -212,7 +213,7 @@ public sealed class TensorStore : IDisposable
 
     /// <summary>
     /// Calls <paramref name="body"/> with consecutive pieces of group <paramref name="key"/> (start element, a CPU tensor
-    /// holding the piece), each at most 4 Mi elements, the last one cut at the group's numel; for streaming a group to a file.
+    /// holding the piece), each at most 1 Mi elements, the last one cut at the group's numel; for streaming a group to a file.
     /// </summary>
     public void ForEachPiece(string key, Action<long, Tensor> body)
     {
