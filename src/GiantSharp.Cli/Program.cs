@@ -3,7 +3,6 @@ using GiantSharp.Cli;
 
 // The giant CLI: a thin layer over the GiantSharp engine. Each command lives in Commands/ and
 // returns its System.CommandLine Command; errors are reported by CliErrors as one line + exit code.
-GiantSharp.Offload.HostAllocator.ReturnFreedMemory();                   // freed buffers leave the resident set (memory budgets)
 var root = new RootCommand("GiantSharp: Pseudo-to-Real pretraining of giant transformers (M6-10T) on TorchSharp.");
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);

@@ -100,6 +100,7 @@ public sealed class StagePlacement : IDisposable
     /// <exception cref="DataException">The offload directory is unwritable or the disk is full.</exception>
     public GptModel BuildModel(IReadOnlyList<int> map)
     {
+        TuneAllocator(0);
         if (ConfigOf(0) is not { } offload) return new GptModel(_config.Model, map);
         Session = OffloadSession.Build(_config.Model, map, offload, new Device(_config.Device));
         return Session.Model;
@@ -114,6 +115,7 @@ public sealed class StagePlacement : IDisposable
     /// <exception cref="DataException">The offload directory is unwritable, the disk is full, or the resumed part does not match.</exception>
     public void Enter(int stage, GptModel model, AdamW optimizer)
     {
+        TuneAllocator(stage);
         LoadResumedPart(stage, model);
         if (Session is not null && !Streams(stage)) Release(optimizer);
         else if (Session is null && ConfigOf(stage) is { } offload) Session = OffloadSession.Attach(model, optimizer, offload);
@@ -127,6 +129,7 @@ public sealed class StagePlacement : IDisposable
     /// <exception cref="DataException">The offload directory is unwritable or the disk is full.</exception>
     public void Delink(int stage, GptModel model, AdamW optimizer, OptimizerStateDelink mode)
     {
+        TuneAllocator(stage);
         LoadResumedPart(stage, model);
         if (Session is not null) Release(optimizer);
         if (ConfigOf(stage) is { } offload) Session = StoreDelinker.DelinkToStore(model, optimizer, offload, mode);
@@ -141,6 +144,14 @@ public sealed class StagePlacement : IDisposable
     {
         Session?.Detach(optimizer);
         Session = null;
+    }
+
+    /// <summary>Under a budget, sets malloc for stage <paramref name="stage"/>'s kind of work (<see cref="HostAllocator"/>).</summary>
+    private void TuneAllocator(int stage)
+    {
+        if (_config.Offload?.MaxMemory is null) return;
+        if (Streams(stage)) HostAllocator.ForStreaming();
+        else HostAllocator.ForResident();
     }
 
     /// <summary>The plan stage <paramref name="stage"/> would have under <paramref name="offload"/>, from its shape.</summary>

@@ -57,7 +57,6 @@ public sealed class Trainer : IDisposable
         corpus.Train.EnsureFits(Config.Model.SeqLen);
         corpus.Val.EnsureFits(Config.Model.SeqLen);
         Optimizer = new AdamW(Config.Optimizer.ToAdamW());
-        if (Config.Offload?.MaxMemory is not null) HostAllocator.ReturnFreedMemory();   // the budget is measured as resident set size
 
         if (resumeFrom is null)
         {
@@ -118,13 +117,15 @@ public sealed class Trainer : IDisposable
     /// <summary>Where the run stands.</summary>
     public TrainState State { get; private set; }
 
+    /// <summary>Measures the gradient agreement for <c>delink.when: auto</c> (default <see cref="Sharing.GradientAgreement.Measure"/>); tests inject others.</summary>
+    internal Func<GptModel, Tensor, Tensor, double[]>? MeasureAgreement { get; set; }
+
     /// <summary>Trains until the end of the last stage (or cancellation, after finishing the current step).</summary>
     /// <exception cref="DataException">A checkpoint could not be written (the last good one is intact).</exception>
     public void Run(CancellationToken cancel = default)
     {
-        var schedule = new LrSchedule(Config.Schedule, Config.Stages);
+        var auto = new AutoDelink(Config, MeasureAgreement);
         var sampler = new BatchSampler(_corpus.Train, Config.Model.SeqLen, Config.Seed);
-        var stageStart = Config.Stages.Take(State.StageIndex).Sum(s => s.Steps);
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];
@@ -132,13 +133,15 @@ public sealed class Trainer : IDisposable
             foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
             foreach (var o in Observers) o.OnNotice($"stage {stage.Name}: {_placement.Describe(si)}");
             using var executor = _placement.Executor(() => _stepFactory(si));
-            while (State.GlobalStep < stageStart + stage.Steps && !cancel.IsCancellationRequested)
-                TrainOneStep(si, stage, executor, schedule, sampler, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
+            while (State.GlobalStep < StageEnd(si) && !cancel.IsCancellationRequested)
+                TrainOneStep(si, stage, executor, sampler, auto);
             if (cancel.IsCancellationRequested) return;
-            stageStart += stage.Steps;
             State = State with { StageIndex = si + 1 };
         }
     }
+
+    /// <summary>The global step at which stage <paramref name="si"/> ends: as configured, or where <c>delink.when: auto</c> ended it.</summary>
+    private int StageEnd(int si) => State.StageEnds.TryGetValue(si, out var end) ? end : Config.Stages.Take(si + 1).Sum(s => s.Steps);
 
     /// <summary>
     /// The stage switch (M6-10T sec. 3.1): delinks when the stage asks for less sharing than the model has (a stage can
@@ -162,11 +165,13 @@ public sealed class Trainer : IDisposable
         return delink;
     }
 
-    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, LrSchedule schedule, BatchSampler sampler, bool isLastOfStage)
+    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, BatchSampler sampler, AutoDelink auto)
     {
-        var lr = schedule.At(State.GlobalStep);
+        var ends = Enumerable.Range(0, Config.Stages.Count).Select(StageEnd).ToArray();
+        var lr = new LrSchedule(Config.Schedule, Config.Stages, ends).At(State.GlobalStep);
         var watch = Stopwatch.StartNew();
         StepResult result;
+        (Dictionary<string, double> Metrics, double Mean)? agreement = null;
         using (var scope = NewDisposeScope())
         {
             var micro = new List<MicroBatch>(stage.AccumulationSteps);
@@ -175,6 +180,7 @@ public sealed class Trainer : IDisposable
                 var (x, y) = sampler.Batch(State.DataPosition + a, stage.MicroBatch);
                 micro.Add(new MicroBatch(x.to(_device), y.to(_device)));
             }
+            if (auto.Due(si, State.GlobalStep + 1, Model)) agreement = auto.Measure(Model, micro[0].X, micro[0].Y);   // before the update, on its batch
             result = executor.Step(Model, Optimizer, micro, lr, Config.Optimizer.GradClip);
         }
         var seconds = watch.Elapsed.TotalSeconds + _pendingSeconds;           // a stage switch's time lands on the step after it
@@ -187,17 +193,33 @@ public sealed class Trainer : IDisposable
             Tokens = State.Tokens + tokens,
             TrainSeconds = State.TrainSeconds + seconds,
         };
+        var metrics = result.Metrics;
+        if (agreement is { } ag)
+        {
+            var disagreeing = auto.Count(State.DisagreeingChecks, ag.Mean);
+            State = State with { DisagreeingChecks = disagreeing };
+            metrics = metrics.Concat(ag.Metrics).ToDictionary();
+            if (auto.Triggers(disagreeing))
+            {
+                State = State with { StageEnds = new Dictionary<int, int>(State.StageEnds) { [si] = State.GlobalStep } };
+                foreach (var o in Observers)
+                    o.OnNotice($"delink: gradient agreement below {Config.Delink.Threshold} on {disagreeing} checks in a row (mean {ag.Mean:F3} now); " +
+                        $"stage {stage.Name} ends at step {State.GlobalStep} of {ends[si]}, the next stage takes the rest");
+            }
+        }
         var log = new StepLog(stage.Name, si, State.GlobalStep, Config.TotalSteps, result.Loss, result.AuxLoss, lr, result.GradNorm,
-            State.Tokens, State.TrainSeconds, tokens / seconds, result.Metrics) { PeakResidentBytes = MachineResources.PeakResidentBytes() };
+            State.Tokens, State.TrainSeconds, tokens / seconds, metrics) { PeakResidentBytes = MachineResources.PeakResidentBytes() };
         foreach (var o in Observers) o.OnStep(log);
 
+        var isLastOfStage = State.GlobalStep == StageEnd(si);
         var isLast = isLastOfStage && si == Config.Stages.Count - 1;
-        if (isLastOfStage || (Config.Eval.Every > 0 && State.GlobalStep % Config.Eval.Every == 0))
+        var evalEvery = stage.EvalEvery ?? Config.Eval.Every;
+        if (isLastOfStage || (evalEvery > 0 && State.GlobalStep % evalEvery == 0))
         {
             var val = Evaluator.Loss(Model, _corpus.Val, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
             foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
         }
-        if (isLast || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
+        if ((isLast && Config.Checkpoint.Final) || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
             SaveCheckpoint();
     }
 
