@@ -25,6 +25,22 @@ internal static class CommonOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static Option<string?> MaxMemory() => new("--max-memory")
+    {
+        Description = "Memory budget of the training state, e.g. 1GiB or 512MiB (sets offload.max_memory): stages that fit train resident, " +
+            "the others stream from disk (offload.dir, default OUT_DIR/offload) as the memory planner decides.",
+    };
+
+    /// <summary>The --set overrides, with --max-memory appended as <c>offload.max_memory=SIZE</c> when given.</summary>
+    /// <exception cref="ConfigException">--max-memory is not a size.</exception>
+    public static List<string> Overrides(ParseResult r, Option<string[]> set, Option<string?>? maxMemory)
+    {
+        var overrides = (r.GetValue(set) ?? []).ToList();
+        if (maxMemory is not null && r.GetValue(maxMemory) is { } size)
+            overrides.Add($"offload.max_memory={Offload.ByteSize.Format(Offload.ByteSize.Parse(size, "--max-memory"))}");
+        return overrides;
+    }
+
     /// <summary>The value of <paramref name="option"/>, checked to be at least <paramref name="min"/>.</summary>
     /// <exception cref="ConfigException">It is smaller; the message names the option.</exception>
     public static int AtLeast(ParseResult r, Option<int> option, int min)

@@ -43,15 +43,13 @@ internal sealed class ConsoleProgress : ITrainingObserver
     public void OnStageStart(int stageIndex, StageConfig stage, int step, bool delinked)
     {
         var note = delinked ? " (delinked: every layer now has its own weights and optimizer state)" : "";
-        if (_config.IsOffloaded(stageIndex) && _config.Offload is { } o)
-            note += $"; offloaded: {o.Summary()}";
         Line($"[bold]{Markup.Escape(_label)}[/] stage [green]{Markup.Escape(stage.Name)}[/] from step {step}, sharing {stage.Sharing}{Markup.Escape(note)}");
     }
 
     /// <inheritdoc />
     public void OnStep(StepLog log)
     {
-        var text = $"{log.Stage} step {log.Step}/{log.TotalSteps} loss {log.Loss:F4} lr {log.Lr:E2} {log.TokensPerSecond:N0} tok/s";
+        var text = $"{log.Stage} step {log.Step}/{log.TotalSteps} loss {log.Loss:F4} lr {log.Lr:E2} {log.TokensPerSecond:N0} tok/s peak RSS {log.PeakResidentBytes / (1024.0 * 1024):F0} MiB";
         if (_task is not null)
         {
             _task.Description = Markup.Escape($"{_label}: {text}");
@@ -67,6 +65,9 @@ internal sealed class ConsoleProgress : ITrainingObserver
     /// <inheritdoc />
     public void OnEval(EvalLog log) =>
         Line($"{Markup.Escape(_label)}: [blue]eval[/] step {log.Step} val loss {log.ValLoss:F4} ppl {log.Perplexity:F2}");
+
+    /// <inheritdoc />
+    public void OnNotice(string text) => Line($"{Markup.Escape(_label)}: {Markup.Escape(text)}");
 
     /// <inheritdoc />
     public void OnCheckpoint(string path, int step) => Line($"{Markup.Escape(_label)}: checkpoint step {step} -> {Markup.Escape(path)}");

@@ -15,6 +15,7 @@ internal static class BenchCommand
         yield return BenchTrainCommand.Create();
         yield return BenchMoeCommand.Create();
         yield return BenchOffloadCommand.Create();
+        yield return BenchDiskCommand.Create();
         yield return BenchImageTokensCommand.Create();
     }
 

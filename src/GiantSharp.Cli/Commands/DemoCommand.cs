@@ -8,14 +8,25 @@ namespace GiantSharp.Cli.Commands;
 
 /// <summary>
 /// <c>giant demo</c>: the main job. On a real corpus, (a) Pseudo Giant -> delink -> Real Giant against
-/// (b) the same Real Giant from scratch (same steps, batches, tokens, LR schedule); prints the table,
-/// writes curves.csv, curves.png and summary.md, and a sample from each final model.
+/// (b) the same Real Giant from scratch. With a preset that sets <c>offload.max_memory</c> (the default, m6-budget),
+/// the memory-bound comparison under one wall-clock budget (<see cref="BudgetDemo"/>); otherwise at equal steps,
+/// batches, tokens and LR schedule, printing a sample from each final model. Both write curves.csv, curves.png and
+/// summary.md.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var preset = new Option<string>("--preset") { Description = "Demo preset: demo-tang (Tang/Song poems, default), demo-english (fortunes), demo-tang-offload (the Real Giant streamed from disk), m6-moe-tiny (MoE), m6-fashion (M6 images and text: clothes), or a config path.", DefaultValueFactory = _ => "demo-tang" };
+        var preset = new Option<string>("--preset")
+        {
+            Description = "Demo preset: m6-budget (default: the memory-bound comparison, English fortunes, max_memory 1GiB), demo-tang (Tang/Song poems, equal steps), " +
+                "demo-english (fortunes, equal steps), demo-tang-offload (the Real Giant streamed from disk), m6-moe-tiny (MoE), m6-fashion (M6 images and text: clothes), or a config path.",
+            DefaultValueFactory = _ => "m6-budget",
+        };
+        var seconds = new Option<double>("--seconds") { Description = "Memory-bound presets: seconds of training per run (eval excluded).", DefaultValueFactory = _ => 240 };
+        var pseudoShare = new Option<double>("--switch") { Description = "Memory-bound presets: share of (a)'s training time spent as the Pseudo Giant before delinking, in [0, 1).", DefaultValueFactory = _ => 0.75 };
+        var seeds = new Option<int>("--seeds") { Description = "Memory-bound presets: seeds to run, each a pair (a), (b); the first is the config's seed.", DefaultValueFactory = _ => 1 };
+        var maxMemory = CommonOptions.MaxMemory();
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
         var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
@@ -26,21 +37,32 @@ internal static class DemoCommand
         };
         var set = CommonOptions.Set();
         var threads = CommonOptions.Threads();
-        var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.") { preset, output, modes, prompt, extend, set, threads };
+        var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.")
+        {
+            preset, output, modes, prompt, extend, set, threads, seconds, pseudoShare, seeds, maxMemory,
+        };
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
             var presetName = r.GetValue(preset)!;
             var path = ConfigLoader.Resolve(presetName);
-            var baseRun = ConfigLoader.Load(path, r.GetValue(set));
+            var baseRun = ConfigLoader.Load(path, CommonOptions.Overrides(r, set, maxMemory));
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
-            if (r.GetValue(extend) < 0) throw new Errors.ConfigException("--extend", $"must be >= 0 steps, got {r.GetValue(extend)}");
             if (MultimodalDemo.Applies(baseRun))
             {
                 if (r.GetValue(extend) > 0 || r.GetValue(modes) is not null) throw new Errors.ConfigException("--extend", "--extend and --delink-modes are for the text demos");
                 MultimodalDemo.Run(baseRun, outDir, path);
                 return 0;
             }
+            if (baseRun.Offload?.MaxMemory is not null)
+            {
+                if (r.GetValue(seconds) is var s and (<= 0 or double.NaN)) throw new Errors.ConfigException("--seconds", $"must be > 0, got {s}");
+                CommonOptions.AtLeast(r, seeds, 1);
+                if (baseRun.Stages.Count != 2) throw new Errors.ConfigException("stages", $"the memory-bound demo needs two stages (Pseudo Giant, Real Giant), got {baseRun.Stages.Count}");
+                BudgetDemo.Run(baseRun, path, outDir, r.GetValue(seconds), r.GetValue(pseudoShare), r.GetValue(seeds));
+                return 0;
+            }
+            if (r.GetValue(extend) < 0) throw new Errors.ConfigException("--extend", $"must be >= 0 steps, got {r.GetValue(extend)}");
             Run(baseRun, outDir, DelinkModes(r.GetValue(modes), baseRun.Delink.OptimizerState), path, r.GetValue(prompt)!, r.GetValue(extend));
             return 0;
         });

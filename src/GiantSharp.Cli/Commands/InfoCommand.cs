@@ -23,10 +23,11 @@ internal static class InfoCommand
         var config = new Argument<string>("config") { Description = "Run config (JSON) or preset name." };
         var set = CommonOptions.Set();
         var vocab = new Option<int?>("--vocab-size") { Description = "Vocabulary size to count when the config says 0 and no prepared corpus is there." };
-        var command = new Command("info", "Parameter counts, FLOPs per token and training-state memory of a config, pseudo and real.") { config, set, vocab };
+        var maxMemory = CommonOptions.MaxMemory();
+        var command = new Command("info", "Parameter counts, FLOPs per token and training-state memory of a config, pseudo and real; with --max-memory, the plan of every stage.") { config, set, vocab, maxMemory };
         command.SetAction((ParseResult r) =>
         {
-            var run = ConfigLoader.Load(ConfigLoader.Resolve(r.GetValue(config)!), r.GetValue(set));
+            var run = ConfigLoader.Load(ConfigLoader.Resolve(r.GetValue(config)!), CommonOptions.Overrides(r, set, maxMemory));
             var model = run.Model with { VocabSize = ResolveVocab(run, r.GetValue(vocab)) };
             Print(run, model);
             return 0;
@@ -66,7 +67,27 @@ internal static class InfoCommand
             AnsiConsole.MarkupLine("[yellow]vocab_size is 0 and no prepared corpus was found: embeddings are not counted (pass --vocab-size).[/]");
         var resources = MachineResources.Probe(run.Offload?.Dir);
         AnsiConsole.MarkupLine($"this machine: {Bytes(resources.MemoryAvailableBytes)} of memory available, {Bytes(resources.DiskFreeBytes)} free disk; the resident Real Giant's training state needs {Bytes(real.UniqueParameters * 16)} plus activations.");
-        if (run.Offload is { } offload) PrintOffload(model, offload, resources);
+        if (run.Offload is { MaxMemory: not null }) PrintPlans(run with { Model = model });
+        else if (run.Offload is { } offload) PrintOffload(model, offload, resources);
+    }
+
+    /// <summary>The memory planner's decision for every stage, as <c>giant train</c> would make it.</summary>
+    private static void PrintPlans(RunConfig run)
+    {
+        if (run.Model.VocabSize == 0) return;
+        for (int si = 0; si < run.Stages.Count; si++)
+        {
+            var stage = run.Stages[si];
+            try
+            {
+                var plan = Offload.Planning.StageOffload.Plan(run, si, stage.Sharing.LayerMap(run.Model.NLayer))!;
+                AnsiConsole.MarkupLine($"stage [green]{Markup.Escape(stage.Name)}[/] ({Markup.Escape(stage.Sharing.ToString())}, micro_batch {stage.MicroBatch}): {Markup.Escape(plan.Summary())}");
+            }
+            catch (Errors.ConfigException e)
+            {
+                AnsiConsole.MarkupLine($"stage [green]{Markup.Escape(stage.Name)}[/]: [red]does not fit[/]: {Markup.Escape(e.Message)}");
+            }
+        }
     }
 
     private static void PrintOffload(ModelConfig model, OffloadConfig offload, MachineResources resources)

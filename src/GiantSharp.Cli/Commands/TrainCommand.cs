@@ -14,13 +14,14 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder or a run folder (its latest checkpoint)." };
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
+        var maxMemory = CommonOptions.MaxMemory();
         var command = new Command("train", "Train a model through the stages of a run config (Pseudo Giant -> delink -> Real Giant).")
         {
-            config, set, resume, threads, device,
+            config, set, resume, threads, device, maxMemory,
         };
         command.SetAction((ParseResult r) =>
         {
-            var overrides = (r.GetValue(set) ?? []).Append($"device={r.GetValue(device)}").ToList();
+            var overrides = CommonOptions.Overrides(r, set, maxMemory).Append($"device={r.GetValue(device)}").ToList();
             CommonOptions.Apply(r.GetValue(threads), r.GetValue(device)!);
             var run = ConfigLoader.Load(r.GetValue(config)!, overrides);
             using var interruption = new Interruption();
@@ -52,6 +53,8 @@ internal static class TrainCommand
             if (cancel.IsCancellationRequested) trainer.SaveCheckpoint();
             final = trainer.State;
         });
+        Console.WriteLine($"{label ?? run.Name}: done at step {final!.GlobalStep}, {final.Tokens:N0} tokens in {final.TrainSeconds:F1} s of training; " +
+            $"peak RSS {Offload.MachineResources.PeakResidentBytes() / (1024.0 * 1024):F0} MiB");
         return final!;
     }
 }

@@ -45,7 +45,7 @@ public sealed class LoadedCheckpoint : IDisposable
         var tokenizer = TokenizerFactory.FromSpec(state.Tokenizer, Path.Combine(dir, "state.json"));
         var model = CheckpointStore.LoadModel(dir, config, state);
         var offloaded = new AdamW(config.Optimizer.ToAdamW());
-        try { Offload.OffloadedCheckpoint.Restore(dir, state, model, config.Offload, offloaded); }
+        try { Offload.OffloadedCheckpoint.Restore(dir, state, model, config, offloaded); }
         catch
         {
             offloaded.Dispose();

@@ -12,6 +12,10 @@ public sealed record TrainState
     public int GlobalStep { get; init; }
     /// <summary>Index of the stage the next step belongs to.</summary>
     public int StageIndex { get; init; }
+    /// <summary>Stages that ended before their configured steps (<c>delink.when: auto</c>): stage index -> the global step it ended at; the next stage takes the steps it left.</summary>
+    public Dictionary<int, int> StageEnds { get; init; } = new();
+    /// <summary>Gradient-agreement checks in a row below <c>delink.threshold</c> so far (<c>delink.when: auto</c>).</summary>
+    public int DisagreeingChecks { get; init; }
     /// <summary>Micro-batches drawn from the training shard so far (the data position; batches are a pure function of it).</summary>
     public long DataPosition { get; init; }
     /// <summary>Training tokens consumed so far.</summary>

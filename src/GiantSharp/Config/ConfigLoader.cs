@@ -41,15 +41,29 @@ public static class ConfigLoader
     public static RunConfig FromNode(JsonObject obj, IEnumerable<string>? overrides = null, string source = "config")
     {
         foreach (var o in overrides ?? []) ApplyOverride(obj, o);
+        CheckBudgetKeys(obj);
         try
         {
-            return (obj.Deserialize<RunConfig>(JsonOptions) ?? throw new ConfigException("(root)", $"{source} is empty")).Validate();
+            var config = (obj.Deserialize<RunConfig>(JsonOptions) ?? throw new ConfigException("(root)", $"{source} is empty")).Validate();
+            // A budget may need the disk tier: without offload.dir, its files go under the run's folder.
+            return config.Offload is { MaxMemory: not null, Dir: null } o ? config with { Offload = o with { Dir = Path.Combine(config.OutDir, "offload") } } : config;
         }
         catch (JsonException e)
         {
             var key = string.IsNullOrEmpty(e.Path) ? "(root)" : e.Path.TrimStart('$', '.');
             throw new ConfigException(key, $"{JsonErrorText.Describe(e, obj)} (in {source})");
         }
+    }
+
+    /// <summary>Keys the memory planner decides when offload.max_memory is set; giving them too is ambiguous.</summary>
+    public static readonly string[] PlannedKeys = ["params", "grads", "optimizer", "layers", "tensors", "prefetch", "keep_activations"];
+
+    private static void CheckBudgetKeys(JsonObject root)
+    {
+        if (root["offload"] is not JsonObject offload || offload["max_memory"] is null) return;
+        var both = PlannedKeys.FirstOrDefault(k => offload[k] is not null);
+        if (both is not null)
+            throw new ConfigException($"offload.{both}", "is decided by the memory planner when offload.max_memory is set: give one or the other (--set offload." + both + "=null drops it)");
     }
 
     /// <summary>

@@ -66,6 +66,7 @@ public sealed record RunConfig
                 throw new ConfigException($"stages[{i}].sharing", $"a stage can keep the sharing of the one before ({Stages[i - 1].Sharing}) or delink to 'none', not move to '{Stages[i].Sharing}'");
         }
         Schedule.Validate();
+        Delink.Validate();
         Eval.Validate();
         Checkpoint.Validate();
         Offload?.Validate(Model.NLayer);

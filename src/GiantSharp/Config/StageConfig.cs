@@ -29,6 +29,8 @@ public sealed record StageConfig
     /// Giant, as in M6-10T (sec. 3.2: the Pseudo Giant is small enough to need no offloading).
     /// </summary>
     public bool? Offload { get; init; }
+    /// <summary>Evaluate every this many optimizer steps during this stage; null: <c>eval.every</c> (stages whose steps take very different times want different cadences).</summary>
+    public int? EvalEvery { get; init; }
 
     /// <summary>Gradient-accumulation micro-batches per step: global_batch / micro_batch.</summary>
     public int AccumulationSteps => GlobalBatch / MicroBatch;
@@ -43,6 +45,7 @@ public sealed record StageConfig
         if (GlobalBatch <= 0 || GlobalBatch % MicroBatch != 0)
             throw new ConfigException($"{key}.global_batch", $"must be a positive multiple of micro_batch = {MicroBatch}, got {GlobalBatch}");
         if (Lr is { } lr && (lr <= 0 || double.IsNaN(lr))) throw new ConfigException($"{key}.lr", $"must be > 0, got {lr}");
+        if (EvalEvery is < 0) throw new ConfigException($"{key}.eval_every", $"must be >= 0, got {EvalEvery}");
         if (RewarmupSteps < 0 || RewarmupSteps > Steps) throw new ConfigException($"{key}.rewarmup_steps", $"must be in [0, steps = {Steps}], got {RewarmupSteps}");
         Sharing.Validate(nLayer, $"{key}.sharing", model);
     }

@@ -25,10 +25,17 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
     /// <summary>
     /// Builds a model whose stack applies <paramref name="layerToBlock"/>[i] at layer i, with one fresh
-    /// block per distinct index (default: one block per layer, the unshared Real Giant).
+    /// block per distinct index (default: one block per layer, the unshared Real Giant). Blocks are initialised in
+    /// block order, then the embeddings, from the global generator.
     /// </summary>
+    /// <param name="config">The model shape.</param>
+    /// <param name="layerToBlock">For each layer, its block.</param>
+    /// <param name="blockBuilt">
+    /// Called with each block's index right after the block is initialised, before the next one is built (e.g. to move
+    /// its tensors elsewhere so a model larger than memory can be built); it must not draw from the global generator.
+    /// </param>
     /// <exception cref="Errors.ConfigException">The config is invalid or has vocab_size 0.</exception>
-    public GptModel(ModelConfig config, IReadOnlyList<int>? layerToBlock = null) : base(nameof(GptModel))
+    public GptModel(ModelConfig config, IReadOnlyList<int>? layerToBlock = null, Action<int, TransformerBlock>? blockBuilt = null) : base(nameof(GptModel))
     {
         config.Validate();
         if (config.VocabSize <= 0) throw new Errors.ConfigException("model.vocab_size", "must be set (> 0) before building a model");
@@ -36,7 +43,12 @@ public sealed class GptModel : Module<Tensor, Tensor>
         var map = layerToBlock ?? Enumerable.Range(0, config.NLayer).ToArray();
         if (map.Count != config.NLayer) throw new ArgumentException($"layer map has {map.Count} entries, n_layer is {config.NLayer}", nameof(layerToBlock));
         var firstLayer = LayerStack.FirstLayers(map);
-        var blocks = firstLayer.Select(layer => new TransformerBlock(config, IsMoeLayer(config, layer))).ToArray();
+        var blocks = new TransformerBlock[firstLayer.Length];
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            blocks[b] = new TransformerBlock(config, IsMoeLayer(config, firstLayer[b]));
+            blockBuilt?.Invoke(b, blocks[b]);
+        }
 
         wte = Embedding(config.VocabSize, config.DModel);
         wpe = config.Positional == "learned" ? Embedding(config.SeqLen, config.DModel) : null;

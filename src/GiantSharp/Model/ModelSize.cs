@@ -72,5 +72,16 @@ public sealed record ModelSize(long TotalParameters, long UniqueParameters, long
         return 2 * c * f + bias * (f + c);
     }
 
+    /// <summary>
+    /// Elements of the model's largest single parameter tensor: the token embedding (V, C), an attention projection
+    /// (C, 3C), a dense FFN weight (C, d_ff), or an MoE layer's stacked expert weights (E, C, d_ff).
+    /// </summary>
+    public static long LargestTensor(ModelConfig config)
+    {
+        long c = config.DModel, f = config.DFf;
+        long ffn = config.Moe is { } moe ? moe.NumExperts * c * f : c * f;
+        return new[] { (long)config.VocabSize * c, PositionEmbeddingParameters(config), 3 * c * c, ffn }.Max();
+    }
+
     private static long LayerNorm(ModelConfig config) => config.Bias ? 2L * config.DModel : config.DModel;
 }

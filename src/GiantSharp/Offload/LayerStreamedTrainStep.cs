@@ -22,18 +22,22 @@ namespace GiantSharp.Offload;
 public sealed class LayerStreamedTrainStep : ITrainStep
 {
     private readonly OffloadSession _session;
-    private readonly TransferWorker _worker = new("giant-offload-transfer");
+    private readonly TransferWorker _reads = new("giant-offload-read");
+    private readonly TransferWorker _writes = new("giant-offload-write");
     private readonly LayerStreamer _streamer;
 
     /// <summary>A step over the model and store of <paramref name="session"/>.</summary>
     public LayerStreamedTrainStep(OffloadSession session)
     {
         _session = session;
-        _streamer = new LayerStreamer(session, _worker);
+        _streamer = new LayerStreamer(session, _reads, _writes);
     }
 
     /// <summary>Timings and traffic of the last step, or null before the first.</summary>
     public OffloadStats? LastStats { get; private set; }
+
+    /// <summary>Bytes of the staging slots allocated so far (streamed parameters and their gradients).</summary>
+    public long StagingBytes => _streamer.StagingBytes;
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="model"/> is not the session's model, or no micro-batches.</exception>
@@ -45,21 +49,23 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
         _streamer.ResetCounters();
-        _worker.ResetBusy();
+        _reads.ResetBusy();
+        _writes.ResetBusy();
         model.zero_grad();
+        StreamedOptimizer.BindDeviceBlockGradients(_session);
         var squares = new double[model.Layers.UniqueBlocks.Count][];
         foreach (var p in _session.Plan.Managed) squares[p.Block] = new double[_session.LayoutOf(p.Block).Entries.Count];
         double lossSum = 0, auxSum = 0;
         var metrics = new MetricsAverager();
-        _streamer.Begin(_session.Plan.VisitOrder(microBatches.Count));
+        _streamer.Begin(_session.Plan.VisitOrder(microBatches.Count), model.Layers.NumLayers);
         int pos = 0;
         try
         {
             for (int m = 0; m < microBatches.Count; m++)
             {
                 using var inner = NewDisposeScope();
-                var earlier = GradientSetAside.Take(model);
-                var (loss, aux) = ForwardBackward(model, microBatches[m], m, microBatches.Count, ref pos, squares, metrics);
+                var earlier = m > 0 ? GradientSetAside.Take(model) : [];          // micro-batch 0 adds onto zeros, which is exact
+                var (loss, aux) = ForwardBackward(model, microBatches[m], m == microBatches.Count - 1, microBatches.Count, ref pos, squares, metrics);
                 GradientSetAside.AddBack(earlier);
                 lossSum += loss;
                 auxSum += aux;
@@ -71,7 +77,7 @@ public sealed class LayerStreamedTrainStep : ITrainStep
             _streamer.Abort();
             throw;
         }
-        double transfer = _worker.BusySeconds, stall = _streamer.StallSeconds;
+        double transfer = Math.Max(_reads.BusySeconds, _writes.BusySeconds), stall = _streamer.StallSeconds;
 
         var optimizerClock = Stopwatch.StartNew();
         StreamedOptimizer.FlushDeviceBlockGradients(_session, squares);
@@ -84,14 +90,15 @@ public sealed class LayerStreamedTrainStep : ITrainStep
                 p.grad?.mul_(coef);
         }
         optimizer.Step(model.named_parameters(), lr);               // resident parameters (offloaded ones have no grad)
-        StreamedOptimizer.Step(_session, _worker, coef, lr, optimizer.Options);
+        StreamedOptimizer.Step(_session, _reads, _writes, coef, lr, optimizer.Options);
         LastStats = new OffloadStats(clock.Elapsed.TotalSeconds, optimizerClock.Elapsed.TotalSeconds, transfer, stall, _streamer.BytesFetched, _streamer.BytesWritten);
         return new StepResult(lossSum / microBatches.Count, auxSum / microBatches.Count, gradNorm, metrics.Mean());
     }
 
     /// <summary>
     /// Logits (B, T, V) of tokens <paramref name="x"/> (B, T) without autograd, the offloaded layers streamed in
-    /// with prefetch as in the training forward pass; for evaluation (the caller sets eval mode).
+    /// with prefetch as in the training forward pass; for evaluation (the caller sets eval mode). Each layer's
+    /// temporaries are freed when the layer is done.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="model"/> is not the session's model.</exception>
     /// <exception cref="Errors.DataException">A disk-tier file vanished or could not be read.</exception>
@@ -100,7 +107,7 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         if (!ReferenceEquals(model, _session.Model)) throw new ArgumentException("this is not the model of the step's offload session", nameof(model));
         using var _ = no_grad();
         int n = model.Layers.NumLayers;
-        _streamer.Begin(Enumerable.Range(0, n).ToArray());
+        _streamer.Begin(Enumerable.Range(0, n).ToArray(), n);
         try
         {
             using var scope = NewDisposeScope();
@@ -108,7 +115,7 @@ public sealed class LayerStreamedTrainStep : ITrainStep
             for (int i = 0; i < n; i++)
             {
                 _streamer.Acquire(i);
-                h = model.Layers.LayerBlock(i).call(h);
+                using (var layer = NewDisposeScope()) h = model.Layers.LayerBlock(i).call(h).MoveToOuterDisposeScope();
                 _streamer.Release(i);
             }
             _streamer.End();
@@ -121,8 +128,12 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         }
     }
 
-    /// <summary>One micro-batch: streamed forward without autograd, head backward, streamed recompute-and-backward.</summary>
-    private (double Loss, double Aux) ForwardBackward(GptModel model, MicroBatch mb, int m, int count, ref int pos, double[][] squares, MetricsAverager metrics)
+    /// <summary>
+    /// One micro-batch: streamed forward without autograd, head backward, streamed recompute-and-backward. Every
+    /// layer runs in a dispose scope of its own: only its input (B, T, C), its RNG state and, for the last
+    /// <see cref="OffloadConfig.KeepActivations"/> layers, the ends of its graph survive it (the graph keeps what it saved).
+    /// </summary>
+    private (double Loss, double Aux) ForwardBackward(GptModel model, MicroBatch mb, bool last, int count, ref int pos, double[][] squares, MetricsAverager metrics)
     {
         int n = model.Layers.NumLayers;
         int keep = Math.Min(_session.Plan.Config.KeepActivations, n);          // the last `keep` layers keep their graphs
@@ -138,19 +149,26 @@ public sealed class LayerStreamedTrainStep : ITrainStep
             _streamer.Acquire(pos);
             inputs[i] = x;
             rngs[i] = random.get_rng_state();
-            if (i < n - keep)
+            using (var layer = NewDisposeScope())
             {
-                using (no_grad()) x = model.Layers.LayerBlock(i).call(x);
-            }
-            else
-            {
-                // The backward pass starts with the last layers: keep their graphs rather than recompute them.
-                if (i == n - keep) auxValue = AuxiliaryLosses.Take(model);        // earlier layers' values, for the report
-                _streamer.Pin(pos, pos + 2 * (n - 1 - i) + 1);                   // bound until its backward position
-                var g = Run(model, i, x);
-                graphs[i] = g;
-                if (g.Aux is not null) auxValue = auxValue is null ? g.Aux.detach() : auxValue + g.Aux.detach();
-                x = g.Output.detach();
+                var block = model.Layers.LayerBlock(i);
+                Tensor? aux;
+                if (i < n - keep)
+                {
+                    using (no_grad()) x = block.call(x);
+                    aux = AuxiliaryLosses.Take(block);                           // reported only: the recompute makes the one with a graph
+                }
+                else
+                {
+                    // The backward pass starts with the last layers: keep their graphs rather than recompute them.
+                    _streamer.Pin(pos, pos + 2 * (n - 1 - i) + 1);               // bound until its backward position
+                    var g = Run(model, i, x);
+                    graphs[i] = (g.Input.MoveToOuterDisposeScope(), g.Output.MoveToOuterDisposeScope(), g.Aux?.MoveToOuterDisposeScope());
+                    aux = g.Aux;
+                    x = g.Output.detach();
+                }
+                if (aux is not null) auxValue = (auxValue is null ? aux.detach() : auxValue + aux.detach()).MoveToOuterDisposeScope();
+                x.MoveToOuterDisposeScope();
             }
             _streamer.Release(pos);
         }
@@ -164,13 +182,18 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         for (int i = n - 1; i >= 0; i--, pos++)
         {
             _streamer.Acquire(pos);
-            var graph = graphs[i] ?? Recompute(model, i, inputs[i], rngs[i]);
-            graphs[i] = null;
-            if (graph.Aux is null) graph.Output.backward([grad]);
-            else autograd.backward([graph.Output, graph.Aux / count], [grad, ones_like(graph.Aux)]);
-            grad = graph.Input.grad!;
+            using (var layer = NewDisposeScope())
+            {
+                var graph = graphs[i] ?? Recompute(model, i, inputs[i], rngs[i]);
+                graphs[i] = null;
+                if (graph.Aux is null) graph.Output.backward([grad]);
+                else autograd.backward([graph.Output, graph.Aux / count], [grad, ones_like(graph.Aux)]);
+                var upstream = grad;
+                grad = graph.Input.grad!.MoveToOuterDisposeScope();
+                upstream.Dispose();                                            // dLoss/d(output of layer i), no longer needed
+            }
             if (_session.Plan.IsStreamed(i))
-                _streamer.WriteGradients(i, overwrite: m == 0, m == count - 1 ? squares[model.Layers.LayerToBlock[i]] : null);
+                _streamer.WriteGradients(i, last ? squares[model.Layers.LayerToBlock[i]] : null);
             _streamer.Release(pos);
         }
         random.set_rng_state(rngEmbed);
@@ -197,10 +220,11 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         return (input, output, AuxiliaryLosses.Take(block));
     }
 
-    /// <summary>Stops the transfer worker and frees the staging buffers.</summary>
+    /// <summary>Stops the transfer workers and frees the staging buffers.</summary>
     public void Dispose()
     {
-        _worker.Dispose();
+        _reads.Dispose();
+        _writes.Dispose();
         _streamer.Dispose();
     }
 }

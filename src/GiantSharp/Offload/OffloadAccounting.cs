@@ -32,12 +32,13 @@ public static class OffloadAccounting
 
     /// <summary>The offload plan of a model of shape <paramref name="model"/> whose layer <c>i</c> applies block <c>map[i]</c>.</summary>
     /// <exception cref="ConfigException">The offload configuration does not fit the model.</exception>
-    public static OffloadPlan Plan(ModelConfig model, IReadOnlyList<int> map, OffloadConfig offload)
+    /// <param name="deviceIsCpu">Whether the compute device is the CPU (its host tier is used in place, without staging).</param>
+    public static OffloadPlan Plan(ModelConfig model, IReadOnlyList<int> map, OffloadConfig offload, bool deviceIsCpu = true)
     {
         var isMoe = LayerStack.FirstLayers(map).Select(layer => GptModel.IsMoeLayer(model, layer)).ToArray();
         var numel = isMoe.Select(moe => BlockParameters(model, moe)).ToArray();
         var managed = isMoe.Select(moe => ManagedTensors.Numel(offload.Tensors, model, moe)).ToArray();
-        return OffloadPlan.Create(offload, map, numel, ResidentParameters(model), managedNumel: managed);
+        return OffloadPlan.Create(offload, map, numel, ResidentParameters(model), managedNumel: managed, deviceIsCpu: deviceIsCpu);
     }
 
     /// <summary>Bytes per tier (see <see cref="Plan(ModelConfig, SharingPlan, OffloadConfig)"/>).</summary>

@@ -41,14 +41,48 @@ public sealed record OffloadConfig
     /// <summary>Directory of the disk tier's files (created if missing); required when any tier is <c>disk</c>.</summary>
     public string? Dir { get; init; }
 
+    /// <summary>
+    /// Memory budget of the run's training state, in bytes (JSON: <c>"1GiB"</c>, <c>"512MiB"</c>, or a number of bytes):
+    /// resident weights, gradients, AdamW moments, staging buffers and activations; on the CPU, where device and
+    /// host are one memory, the host tier counts too. When set, <see cref="Planning.MemoryPlanner"/> decides per stage
+    /// what streams from where (tiers per layer, tensors, prefetch, keep_activations) and the keys it decides must
+    /// not be given; a stage that fits trains resident. Not counted: the process's fixed overhead (runtime,
+    /// libtorch, data), measured in docs/benchmarks.md. Convention of accelerate's and DeepSpeed's <c>max_memory</c>.
+    /// </summary>
+    [JsonConverter(typeof(ByteSizeJsonConverter))]
+    public long? MaxMemory { get; init; }
+
+    /// <summary>
+    /// Per-layer tiers chosen by the memory planner (null entry: the layer stays resident); when set, it replaces
+    /// <see cref="Params"/>, <see cref="Grads"/>, <see cref="Optimizer"/> and <see cref="Layers"/>. Not read from JSON.
+    /// </summary>
+    [JsonIgnore] public IReadOnlyList<LayerTiers?>? Placement { get; init; }
+
     /// <summary>One line for logs and tables, config words in lower case: <c>params disk, grads host, optimizer disk, layers all, tensors all, prefetch 2, keep_activations 1</c>.</summary>
-    public string Summary() =>
-        $"params {Name(Params)}, grads {Name(Grads)}, optimizer {Name(Optimizer)}, layers {Layers}, tensors {Tensors.ToString().ToLowerInvariant()}, prefetch {Prefetch}, keep_activations {KeepActivations}";
+    public string Summary() => Placement is { } placed
+        ? $"{PlacementSummary(placed)}, tensors {Tensors.ToString().ToLowerInvariant()}, prefetch {Prefetch}, keep_activations {KeepActivations}"
+        : $"params {Name(Params)}, grads {Name(Grads)}, optimizer {Name(Optimizer)}, layers {Layers}, tensors {Tensors.ToString().ToLowerInvariant()}, prefetch {Prefetch}, keep_activations {KeepActivations}";
+
+    /// <summary>Runs of layers with the same tiers: <c>layers 0-5: params disk, grads disk, optimizer disk; layers 6-7: resident</c>.</summary>
+    private static string PlacementSummary(IReadOnlyList<LayerTiers?> placed)
+    {
+        var runs = new List<string>();
+        for (int i = 0; i < placed.Count;)
+        {
+            int j = i;
+            while (j + 1 < placed.Count && Equals(placed[j + 1], placed[i])) j++;
+            runs.Add($"{(i == j ? $"layer {i}" : $"layers {i}-{j}")}: {placed[i]?.ToString() ?? "resident"}");
+            i = j + 1;
+        }
+        return string.Join("; ", runs);
+    }
 
     private static string Name(Tier tier) => tier.ToString().ToLowerInvariant();
 
     /// <summary>Whether any tier is <see cref="Tier.Disk"/>.</summary>
-    [JsonIgnore] public bool UsesDisk => Params == Tier.Disk || Grads == Tier.Disk || Optimizer == Tier.Disk;
+    [JsonIgnore] public bool UsesDisk => Placement is { } placed
+        ? placed.Any(t => t is { } l && (l.Params == Tier.Disk || l.Grads == Tier.Disk || l.Optimizer == Tier.Disk))
+        : Params == Tier.Disk || Grads == Tier.Disk || Optimizer == Tier.Disk;
 
     /// <summary>Checks every field against a stack of <paramref name="nLayer"/> layers and throws on the first bad one.</summary>
     /// <param name="nLayer">Layers in the model (n_layer).</param>
@@ -63,6 +97,8 @@ public sealed record OffloadConfig
         if (KeepActivations < 1 || KeepActivations > nLayer)
             throw new ConfigException($"{prefix}.keep_activations", $"must be in [1, n_layer = {nLayer}] layers, got {KeepActivations}");
         if (Prefetch is < 0 or > 64) throw new ConfigException($"{prefix}.prefetch", $"must be in [0, 64] layers, got {Prefetch}");
+        if (MaxMemory is <= 0) throw new ConfigException($"{prefix}.max_memory", $"must be above zero, got {MaxMemory}");
+        if (Placement is { } p && p.Count != nLayer) throw new ConfigException($"{prefix}.placement", $"has {p.Count} layers, n_layer is {nLayer}");
         if (UsesDisk && string.IsNullOrWhiteSpace(Dir)) throw new ConfigException($"{prefix}.dir", "must name a directory when a tier is 'disk'");
         return this;
     }

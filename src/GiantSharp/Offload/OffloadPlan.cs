@@ -51,8 +51,9 @@ public sealed class OffloadPlan
     /// </param>
     /// <exception cref="Errors.ConfigException">The configuration does not fit the stack (e.g. <c>tensors: experts</c> without MoE layers).</exception>
     /// <exception cref="ArgumentException"><paramref name="managedNumel"/> is missing under <see cref="OffloadTensors.Experts"/>, or of the wrong length.</exception>
+    /// <param name="deviceIsCpu">Whether the compute device is the CPU (host memory is then used in place, with no staging copy).</param>
     public static OffloadPlan Create(OffloadConfig config, IReadOnlyList<int> layerToBlock, IReadOnlyList<long> blockNumel, long residentNumel,
-        string key = "offload", IReadOnlyList<long>? managedNumel = null)
+        string key = "offload", IReadOnlyList<long>? managedNumel = null, bool deviceIsCpu = true)
     {
         config.Validate(layerToBlock.Count, key);
         if (managedNumel is null && config.Tensors != OffloadTensors.All)
@@ -61,7 +62,7 @@ public sealed class OffloadPlan
         if (managedNumel.Count != blockNumel.Count) throw new ArgumentException($"{managedNumel.Count} managed counts for {blockNumel.Count} blocks", nameof(managedNumel));
         if (config.Tensors == OffloadTensors.Experts && managedNumel.All(n => n == 0))
             throw new Errors.ConfigException($"{key}.tensors", "the model has no MoE layers, so 'experts' would offload nothing: use 'all' or give the model model.moe");
-        var selected = config.Layers.Resolve(layerToBlock.Count, $"{key}.layers");
+        var selected = config.Placement is { } placed ? placed.Select(t => t is not null).ToArray() : config.Layers.Resolve(layerToBlock.Count, $"{key}.layers");
         var blocks = new BlockPlacement?[blockNumel.Count];
         var layersOf = Enumerable.Range(0, blocks.Length).Select(_ => new List<int>()).ToArray();
         for (int i = 0; i < layerToBlock.Count; i++) layersOf[layerToBlock[i]].Add(i);
@@ -70,11 +71,12 @@ public sealed class OffloadPlan
             var layers = layersOf[b].ToArray();
             if (!layers.Any(i => selected[i]) || managedNumel[b] == 0) continue;
             var shared = layers.Length > 1;
-            var placement = new BlockPlacement(b, layers, shared ? Tier.Device : config.Params, shared ? Tier.Device : config.Grads, config.Optimizer, managedNumel[b]);
+            var tiers = config.Placement?[layers.First(i => selected[i])] ?? new LayerTiers(config.Params, config.Grads, config.Optimizer);
+            var placement = new BlockPlacement(b, layers, shared ? Tier.Device : tiers.Params, shared ? Tier.Device : tiers.Grads, tiers.Optimizer, managedNumel[b]);
             if (placement is { Params: Tier.Device, Grads: Tier.Device, Optimizer: Tier.Device }) continue;
             blocks[b] = placement;
         }
-        return new OffloadPlan(config, layerToBlock.ToArray(), blocks, Measure(config, blocks, blockNumel, residentNumel));
+        return new OffloadPlan(config, layerToBlock.ToArray(), blocks, Measure(config, blocks, blockNumel, residentNumel, deviceIsCpu));
     }
 
     /// <summary>Plans <paramref name="model"/>'s stack as it is wired now.</summary>
@@ -87,7 +89,8 @@ public sealed class OffloadPlan
         var blockNumel = model.Layers.UniqueBlocks.Select(b => b.parameters().Sum(p => p.numel())).ToArray();
         var managed = model.Layers.UniqueBlocks.Select(b => ManagedTensors.Layout(config.Tensors, b).Numel).ToArray();
         var resident = model.named_parameters().Where(p => !p.name.StartsWith(GptModel.LayersKey + ".", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
-        return Create(config, model.Layers.LayerToBlock, blockNumel, resident, managedNumel: managed);
+        return Create(config, model.Layers.LayerToBlock, blockNumel, resident, managedNumel: managed,
+            deviceIsCpu: model.parameters().First().device_type == TorchSharp.DeviceType.CPU);
     }
 
     /// <summary>
@@ -109,11 +112,12 @@ public sealed class OffloadPlan
         return order;
     }
 
-    private static OffloadFootprint Measure(OffloadConfig config, BlockPlacement?[] blocks, IReadOnlyList<long> blockNumel, long residentNumel)
+    private static OffloadFootprint Measure(OffloadConfig config, BlockPlacement?[] blocks, IReadOnlyList<long> blockNumel, long residentNumel, bool deviceIsCpu)
     {
         var tiers = new Dictionary<Tier, TierBytes> { [Tier.Device] = TierBytes.Zero, [Tier.Host] = TierBytes.Zero, [Tier.Disk] = TierBytes.Zero };
         tiers[Tier.Device] = tiers[Tier.Device].Add(residentNumel, true, true, true);
         long largestStreamed = 0;
+        bool paramsCopied = false, gradsCopied = false;
         for (int b = 0; b < blocks.Length; b++)
         {
             var p = blocks[b];
@@ -129,11 +133,14 @@ public sealed class OffloadPlan
             tiers[p.Optimizer] = tiers[p.Optimizer].Add(p.Numel, false, false, true);
             // A device-resident block computes its gradient on the device before it moves to its tier.
             if (!p.Streamed && p.Grads != Tier.Device) tiers[Tier.Device] = tiers[Tier.Device].Add(p.Numel, false, true, false);
-            if (p.Streamed) largestStreamed = Math.Max(largestStreamed, p.Numel);
+            if (!p.Streamed) continue;
+            largestStreamed = Math.Max(largestStreamed, p.Numel);
+            paramsCopied |= !Streaming.Staging.Addressable(p.Params, deviceIsCpu);
+            gradsCopied |= !Streaming.Staging.Addressable(p.Grads, deviceIsCpu);
         }
-        // Staging: depth + 1 fetched layers, and as many layers' fresh gradients waiting to be written out, plus the
-        // layers kept bound from forward to backward beyond the last (keep_activations - 1).
-        long staging = (2L * (config.Prefetch + 1) + config.KeepActivations - 1) * 4 * largestStreamed;
+        bool anyDisk = blocks.Any(p => p is not null && (p.Params == Tier.Disk || p.Grads == Tier.Disk || p.Optimizer == Tier.Disk));
+        long largestManaged = blocks.Max(p => p?.Numel ?? 0);
+        long staging = Streaming.Staging.Bytes(config.Prefetch, config.KeepActivations, largestStreamed, paramsCopied, gradsCopied, anyDisk, largestManaged);
         tiers[Tier.Device] = tiers[Tier.Device].Add(0, false, false, false, staging);
         long parameters = residentNumel + blockNumel.Sum();
         return new OffloadFootprint(tiers[Tier.Device], tiers[Tier.Host], tiers[Tier.Disk], parameters);

@@ -106,6 +106,42 @@ public sealed class OffloadSession : IDisposable
         return new OffloadSession(model, plan, store, layouts, steps);
     }
 
+    /// <summary>
+    /// Builds a fresh model of shape <paramref name="config"/> (layer i applying block <paramref name="map"/>[i]) straight
+    /// into a new store under <paramref name="offload"/>: each block is initialised, its managed parameters written to the
+    /// store and, when streamed, hollowed before the next block is built, so memory never holds the streamed part of the
+    /// model. The values are those <c>new GptModel(config, map)</c> gives from the same generator state. No AdamW state yet.
+    /// </summary>
+    /// <exception cref="Errors.ConfigException">The configuration is invalid or a tier lacks room (preflight).</exception>
+    /// <exception cref="Errors.DataException">The offload directory is unwritable or the disk is full.</exception>
+    public static OffloadSession Build(ModelConfig config, IReadOnlyList<int> map, OffloadConfig offload, Device device, MachineResources? resources = null)
+    {
+        var plan = OffloadAccounting.Plan(config, map, offload, device.type == TorchSharp.DeviceType.CPU);
+        OffloadPreflight.Check(plan.Footprint, resources ?? MachineResources.Probe(offload.Dir), device);
+        var store = new TensorStore(device, offload.UsesDisk ? offload.Dir : null);
+        var layouts = new TensorLayout?[plan.Blocks.Count];
+        var steps = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            var model = new GptModel(config, map, (b, block) =>
+            {
+                if (plan.Blocks[b] is not { } p) return;
+                var layout = layouts[b] = plan.LayoutOf(block);
+                Allocate(store, p, layout);
+                foreach (var e in layout.Entries) steps[Delinker.BlockPrefix(b) + e.Name] = 0;
+                if (!p.Streamed) return;
+                store.Write(ParamsKey(b), BlockStorage.Params(block, layout));
+                BlockStorage.Hollow(block, layout);
+            });
+            return new OffloadSession(model, plan, store, layouts, steps);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Creates the store groups of one offloaded block on their tiers, zero-filled.</summary>
     internal static void Allocate(TensorStore store, BlockPlacement p, TensorLayout layout)
     {
@@ -117,16 +153,14 @@ public sealed class OffloadSession : IDisposable
     /// <summary>Writes the moments of the given states (null: none yet, left zero) into block <paramref name="block"/>'s moments group.</summary>
     internal static void WriteMoments(TensorStore store, int block, TensorLayout layout, IReadOnlyList<AdamWState?> states)
     {
-        if (states.All(s => s is null)) return;
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
         var moments = store.LayoutOf(MomentsKey(block));
-        var flat = store.Open(MomentsKey(block));
+        using var _ = no_grad();
         for (int i = 0; i < states.Count; i++)
         {
             if (states[i] is not { } st) continue;
-            moments.View(flat, i).copy_(st.ExpAvg);
-            moments.View(flat, layout.Entries.Count + i).copy_(st.ExpAvgSq);
+            using var scope = NewDisposeScope();
+            store.WriteRange(MomentsKey(block), moments.Entries[i].Offset, st.ExpAvg.contiguous().view(-1));
+            store.WriteRange(MomentsKey(block), moments.Entries[layout.Entries.Count + i].Offset, st.ExpAvgSq.contiguous().view(-1));
         }
     }
 
@@ -138,23 +172,18 @@ public sealed class OffloadSession : IDisposable
     {
         if (_detached) return;
         var state = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        using (var scope = NewDisposeScope())
+        foreach (var p in Plan.Managed)
         {
-            foreach (var p in Plan.Managed)
+            var layout = LayoutOf(p.Block);
+            var prefix = Delinker.BlockPrefix(p.Block);
+            if (p.Streamed)
+                BlockStorage.Own(Model.Layers.UniqueBlocks[p.Block], layout, i => Store.ReadEntry(ParamsKey(p.Block), i, Device));
+            for (int i = 0; i < layout.Entries.Count; i++)
             {
-                var layout = LayoutOf(p.Block);
-                var prefix = Delinker.BlockPrefix(p.Block);
-                if (p.Streamed)
-                    BlockStorage.Own(Model.Layers.UniqueBlocks[p.Block], Store.Open(ParamsKey(p.Block), write: false), layout, Device);
-                var moments = Store.LayoutOf(MomentsKey(p.Block));
-                var flat = Store.Open(MomentsKey(p.Block), write: false);
-                for (int i = 0; i < layout.Entries.Count; i++)
-                {
-                    var name = prefix + layout.Entries[i].Name;
-                    var m = moments.View(flat, i).to(Device).clone().DetachFromDisposeScope();
-                    var v = moments.View(flat, layout.Entries.Count + i).to(Device).clone().DetachFromDisposeScope();
-                    state[name] = new AdamWState(m, v, Steps[name]);
-                }
+                var name = prefix + layout.Entries[i].Name;
+                var m = Store.ReadEntry(MomentsKey(p.Block), i, Device).DetachFromDisposeScope();
+                var v = Store.ReadEntry(MomentsKey(p.Block), layout.Entries.Count + i, Device).DetachFromDisposeScope();
+                state[name] = new AdamWState(m, v, Steps[name]);
             }
         }
         optimizer.ReplaceState(state);

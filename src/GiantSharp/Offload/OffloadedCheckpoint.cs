@@ -21,14 +21,16 @@ public static class OffloadedCheckpoint
     /// <param name="checkpoint">The checkpoint folder.</param>
     /// <param name="state">Its train state (says whether there is an offload part).</param>
     /// <param name="model">The whole model, every parameter with storage.</param>
-    /// <param name="config">The run's offload section (it says which layers and tensors the part holds).</param>
+    /// <param name="run">The run's config (its offload section, or memory plan, says which layers and tensors the part holds).</param>
     /// <param name="optimizer">Receives the offloaded parameters' AdamW state.</param>
     /// <exception cref="DataException">The part does not match the model, or the run has no offload section.</exception>
     /// <exception cref="ConfigException">The model does not fit in host memory.</exception>
-    public static void Restore(string checkpoint, TrainState state, GptModel model, OffloadConfig? config, AdamW optimizer)
+    public static void Restore(string checkpoint, TrainState state, GptModel model, RunConfig run, AdamW optimizer)
     {
         if (PartOf(checkpoint, state) is not { } part) return;
-        if (config is null) throw new DataException(part, "the checkpoint's config has no 'offload' section to read this part with");
+        var stage = Math.Clamp(state.StageIndex, 0, run.Stages.Count - 1);
+        var config = run.Offload is null ? null : Planning.StageOffload.Resolve(run, stage, state.LayerToBlock);
+        if (config is null) throw new DataException(part, "the checkpoint's config has no 'offload' section (or stage) to read this part with");
         var host = config with { Params = OffHost(config.Params), Grads = OffHost(config.Grads), Optimizer = OffHost(config.Optimizer), Dir = null };
         using var session = OffloadSession.Load(part, model, host);
         session.Detach(optimizer);
@@ -41,10 +43,14 @@ public static class OffloadedCheckpoint
     /// come back when <see cref="OffloadSession.Load"/> reads the part. Without an offload part it is
     /// <see cref="CheckpointStore.LoadModel"/>.
     /// </summary>
+    /// <param name="checkpoint">The checkpoint folder.</param>
+    /// <param name="config">The run.</param>
+    /// <param name="state">Its train state.</param>
+    /// <param name="offload">The offload configuration of the stage the checkpoint was taken in (resolved from max_memory where set), or null.</param>
     /// <exception cref="DataException">The weights do not match the config, or the offload part is missing.</exception>
-    public static GptModel LoadModel(string checkpoint, RunConfig config, TrainState state)
+    public static GptModel LoadModel(string checkpoint, RunConfig config, TrainState state, OffloadConfig? offload)
     {
-        if (PartOf(checkpoint, state) is null || config.Offload is not { } offload) return CheckpointStore.LoadModel(checkpoint, config, state);
+        if (PartOf(checkpoint, state) is null || offload is null) return CheckpointStore.LoadModel(checkpoint, config, state);
         var map = state.LayerToBlock;
         var plan = OffloadAccounting.Plan(config.Model, map, offload);
         var kinds = map.Select((_, layer) => GptModel.IsMoeLayer(config.Model, layer)).ToArray();

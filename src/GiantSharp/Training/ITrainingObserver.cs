@@ -16,4 +16,6 @@ public interface ITrainingObserver
     void OnEval(EvalLog log) { }
     /// <summary>A checkpoint was written to <paramref name="path"/>.</summary>
     void OnCheckpoint(string path, int step) { }
+    /// <summary>Something worth a line in the log: where a stage's layers live, a fallback taken, a decision made.</summary>
+    void OnNotice(string text) { }
 }

@@ -13,13 +13,18 @@ public sealed class LrSchedule
     private readonly ScheduleConfig _schedule;
     private readonly IReadOnlyList<StageConfig> _stages;
     private readonly int _total;
+    private readonly IReadOnlyList<int>? _ends;
 
     /// <summary>The schedule of a run with these stages.</summary>
-    public LrSchedule(ScheduleConfig schedule, IReadOnlyList<StageConfig> stages)
+    /// <param name="schedule">Warmup, peak, cosine decay.</param>
+    /// <param name="stages">The stages (their lr and rewarmup_steps apply within them).</param>
+    /// <param name="stageEnds">Global step at which each stage ends, where it differs from the configured steps (a sharing stage ended early by <c>delink.when: auto</c>); null: as configured.</param>
+    public LrSchedule(ScheduleConfig schedule, IReadOnlyList<StageConfig> stages, IReadOnlyList<int>? stageEnds = null)
     {
         _schedule = schedule;
         _stages = stages;
         _total = schedule.DecaySteps ?? stages.Sum(s => s.Steps);
+        _ends = stageEnds;
     }
 
     /// <summary>Learning rate of optimizer step <paramref name="step"/> (0-based over the whole run).</summary>
@@ -42,11 +47,12 @@ public sealed class LrSchedule
     private (StageConfig Stage, int LocalStep) Locate(int step)
     {
         var start = 0;
-        foreach (var s in _stages)
+        for (int i = 0; i < _stages.Count; i++)
         {
-            if (step < start + s.Steps) return (s, step - start);
-            start += s.Steps;
+            var end = _ends?[i] ?? start + _stages[i].Steps;
+            if (step < end) return (_stages[i], step - start);
+            if (i < _stages.Count - 1) start = end;
         }
-        return (_stages[^1], step - (start - _stages[^1].Steps));
+        return (_stages[^1], step - start);
     }
 }

@@ -50,6 +50,7 @@ public sealed class MetricsJsonlWriter : ITrainingObserver, IDisposable
             ["type"] = "step", ["stage"] = log.Stage, ["step"] = log.Step, ["loss"] = log.Loss, ["lr"] = log.Lr,
             ["grad_norm"] = log.GradNorm, ["tokens"] = log.Tokens, ["train_seconds"] = log.TrainSeconds,
             ["tokens_per_second"] = log.TokensPerSecond,
+            ["peak_rss_bytes"] = log.PeakResidentBytes,
         };
         if (log.AuxLoss != 0) row["aux_loss"] = log.AuxLoss;
         var (loads, others) = ExpertLoads.Split(log.Metrics);

@@ -16,6 +16,9 @@ namespace GiantSharp.Training;
 public sealed record StepLog(string Stage, int StageIndex, int Step, int TotalSteps, double Loss, double AuxLoss, double Lr,
     double GradNorm, long Tokens, double TrainSeconds, double TokensPerSecond, IReadOnlyDictionary<string, double> Metrics)
 {
+    /// <summary>Peak resident set size of the process so far (VmHWM), in bytes; 0 where unknown.</summary>
+    public long PeakResidentBytes { get; init; }
+
     /// <summary>Estimated seconds left at this step's throughput, from the remaining steps.</summary>
     public double EtaSeconds(double secondsPerStep) => (TotalSteps - Step) * secondsPerStep;
 }

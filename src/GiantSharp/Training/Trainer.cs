@@ -17,8 +17,10 @@ namespace GiantSharp.Training;
 /// then, at the switch, delinks in place (weights and AdamW state, M6-10T sec. 3.1) and trains the Real
 /// Giant, with one LR schedule across. One loop, in phases: lr, batch, step (accumulation, clipping,
 /// AdamW, via an <see cref="ITrainStep"/>), log, eval, checkpoint. Progress goes out through observers.
-/// Where the layers live in each stage (resident, or streamed from an offload store, M6-10T sec. 3.2) is
-/// <see cref="StagePlacement"/>'s business; the loop only asks it for the step executor.
+/// The trainer decides what happens at a stage switch (delink or not); where the layers live in each stage
+/// (resident, or streamed from an offload store, M6-10T sec. 3.2) is <see cref="StagePlacement"/>'s business,
+/// which it asks to carry the switch out and for the step executor. The time a switch takes (delinking into the
+/// store, moving layers there) counts as training time, as does building a streamed model into its store.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -27,6 +29,8 @@ public sealed class Trainer : IDisposable
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
     private readonly StagePlacement _placement;
+    private double _pendingSeconds;                                             // store build time, added to the first step
+    private bool _resumed;
 
     /// <summary>
     /// Prepares a run on <paramref name="corpus"/>: builds the model of the first stage, or restores the
@@ -57,7 +61,14 @@ public sealed class Trainer : IDisposable
         {
             _placement = new StagePlacement(Config, null);                   // offload checks fail before any work
             manual_seed(Config.Seed);
-            Model = new GptModel(Config.Model, Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer));
+            var clock = Stopwatch.StartNew();
+            try { Model = _placement.BuildModel(Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer)); }
+            catch
+            {
+                _placement.Dispose();
+                throw;
+            }
+            _pendingSeconds = _placement.Streams(0) ? clock.Elapsed.TotalSeconds : 0;
             State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
         }
         else
@@ -68,9 +79,10 @@ public sealed class Trainer : IDisposable
             if (state.TokenizerIdentity != corpus.Tokenizer.Identity)
                 throw new DataException(corpus.Directory, $"tokenizer {corpus.Tokenizer.Identity} differs from the checkpoint's {state.TokenizerIdentity}");
             _placement = new StagePlacement(Config, (dir, state));
+            _resumed = true;
             try
             {
-                Model = OffloadedCheckpoint.LoadModel(dir, Config, state);
+                Model = OffloadedCheckpoint.LoadModel(dir, Config, state, _placement.ConfigOf(Math.Min(state.StageIndex, Config.Stages.Count - 1)));
                 CheckpointStore.LoadOptimizer(Optimizer, dir, state, _device);
             }
             catch
@@ -104,31 +116,60 @@ public sealed class Trainer : IDisposable
     /// <summary>Where the run stands.</summary>
     public TrainState State { get; private set; }
 
+    /// <summary>Measures the gradient agreement for <c>delink.when: auto</c> (default <see cref="Sharing.GradientAgreement.Measure"/>); tests inject others.</summary>
+    internal Func<GptModel, Tensor, Tensor, double[]>? MeasureAgreement { get; set; }
+
     /// <summary>Trains until the end of the last stage (or cancellation, after finishing the current step).</summary>
     /// <exception cref="DataException">A checkpoint could not be written (the last good one is intact).</exception>
     public void Run(CancellationToken cancel = default)
     {
-        var schedule = new LrSchedule(Config.Schedule, Config.Stages);
-        var stageStart = Config.Stages.Take(State.StageIndex).Sum(s => s.Steps);
+        var auto = new AutoDelink(Config, MeasureAgreement);
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];
-            var delinked = _placement.EnterStage(si, Model, Optimizer);
+            var delinked = EnterStage(si, stage);
             foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
+            foreach (var o in Observers) o.OnNotice($"stage {stage.Name}: {_placement.Describe(si)}");
             using var executor = _placement.Executor(() => _stepFactory(si));
-            while (State.GlobalStep < stageStart + stage.Steps && !cancel.IsCancellationRequested)
-                TrainOneStep(si, stage, executor, schedule, isLastOfStage: State.GlobalStep + 1 == stageStart + stage.Steps);
+            while (State.GlobalStep < StageEnd(si) && !cancel.IsCancellationRequested)
+                TrainOneStep(si, stage, executor, auto);
             if (cancel.IsCancellationRequested) return;
-            stageStart += stage.Steps;
             State = State with { StageIndex = si + 1 };
         }
     }
 
-    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, LrSchedule schedule, bool isLastOfStage)
+    /// <summary>The global step at which stage <paramref name="si"/> ends: as configured, or where <c>delink.when: auto</c> ended it.</summary>
+    private int StageEnd(int si) => State.StageEnds.TryGetValue(si, out var end) ? end : Config.Stages.Take(si + 1).Sum(s => s.Steps);
+
+    /// <summary>
+    /// The stage switch (M6-10T sec. 3.1): delinks when the stage asks for less sharing than the model has (a stage can
+    /// keep the sharing before it or delink to 'none'), else only re-places the layers. The switch's time is training
+    /// time, except re-entering the stage a resumed run stopped in (that is loading, not training).
+    /// </summary>
+    /// <returns>Whether the model was delinked.</returns>
+    /// <exception cref="ConfigException">The stage's sharing cannot be reached from the model's.</exception>
+    private bool EnterStage(int si, StageConfig stage)
     {
-        var lr = schedule.At(State.GlobalStep);
+        var target = stage.Sharing.LayerMap(Config.Model.NLayer);
+        var delink = !target.SequenceEqual(Model.Layers.LayerToBlock);
+        if (delink && stage.Sharing.Mode != "none")
+            throw new ConfigException("stages", $"cannot move a model with layer map [{string.Join(",", Model.Layers.LayerToBlock)}] to sharing '{stage.Sharing}'");
+        var clock = Stopwatch.StartNew();
+        if (delink) _placement.Delink(si, Model, Optimizer, Config.Delink.OptimizerState);
+        else _placement.Enter(si, Model, Optimizer);
+        var loading = _resumed && si == State.StageIndex && !delink;
+        _resumed = false;
+        if (!loading) _pendingSeconds += clock.Elapsed.TotalSeconds;
+        return delink;
+    }
+
+    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, AutoDelink auto)
+    {
+        var ends = Enumerable.Range(0, Config.Stages.Count).Select(StageEnd).ToArray();
+        var lr = new LrSchedule(Config.Schedule, Config.Stages, ends).At(State.GlobalStep);
         var watch = Stopwatch.StartNew();
         StepResult result;
+        (Dictionary<string, double> Metrics, double Mean)? agreement = null;
         using (var scope = NewDisposeScope())
         {
             var micro = new List<MicroBatch>(stage.AccumulationSteps);
@@ -137,9 +178,11 @@ public sealed class Trainer : IDisposable
                 var (x, y) = _corpus.TrainBatch(Config.Model.SeqLen, Config.Seed, State.DataPosition + a, stage.MicroBatch);
                 micro.Add(new MicroBatch(x.to(_device), y.to(_device)));
             }
+            if (auto.Due(si, State.GlobalStep + 1, Model)) agreement = auto.Measure(Model, micro[0].X, micro[0].Y);   // before the update, on its batch
             result = executor.Step(Model, Optimizer, micro, lr, Config.Optimizer.GradClip);
         }
-        var seconds = watch.Elapsed.TotalSeconds;
+        var seconds = watch.Elapsed.TotalSeconds + _pendingSeconds;           // a stage switch's time lands on the step after it
+        _pendingSeconds = 0;
         var tokens = (long)stage.GlobalBatch * Config.Model.SeqLen;
         State = State with
         {
@@ -148,17 +191,33 @@ public sealed class Trainer : IDisposable
             Tokens = State.Tokens + tokens,
             TrainSeconds = State.TrainSeconds + seconds,
         };
+        var metrics = result.Metrics;
+        if (agreement is { } ag)
+        {
+            var disagreeing = auto.Count(State.DisagreeingChecks, ag.Mean);
+            State = State with { DisagreeingChecks = disagreeing };
+            metrics = metrics.Concat(ag.Metrics).ToDictionary();
+            if (auto.Triggers(disagreeing))
+            {
+                State = State with { StageEnds = new Dictionary<int, int>(State.StageEnds) { [si] = State.GlobalStep } };
+                foreach (var o in Observers)
+                    o.OnNotice($"delink: gradient agreement below {Config.Delink.Threshold} on {disagreeing} checks in a row (mean {ag.Mean:F3} now); " +
+                        $"stage {stage.Name} ends at step {State.GlobalStep} of {ends[si]}, the next stage takes the rest");
+            }
+        }
         var log = new StepLog(stage.Name, si, State.GlobalStep, Config.TotalSteps, result.Loss, result.AuxLoss, lr, result.GradNorm,
-            State.Tokens, State.TrainSeconds, tokens / seconds, result.Metrics);
+            State.Tokens, State.TrainSeconds, tokens / seconds, metrics) { PeakResidentBytes = MachineResources.PeakResidentBytes() };
         foreach (var o in Observers) o.OnStep(log);
 
+        var isLastOfStage = State.GlobalStep == StageEnd(si);
         var isLast = isLastOfStage && si == Config.Stages.Count - 1;
-        if (isLastOfStage || (Config.Eval.Every > 0 && State.GlobalStep % Config.Eval.Every == 0))
+        var evalEvery = stage.EvalEvery ?? Config.Eval.Every;
+        if (isLastOfStage || (evalEvery > 0 && State.GlobalStep % evalEvery == 0))
         {
             var val = Evaluator.Loss(Model, _corpus, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
             foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
         }
-        if (isLast || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
+        if ((isLast && Config.Checkpoint.Final) || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
             SaveCheckpoint();
     }
 

@@ -1,5 +1,7 @@
 using GiantSharp.Model;
 using GiantSharp.Offload;
+using GiantSharp.Offload.Storage;
+using GiantSharp.Offload.Streaming;
 using GiantSharp.Sharing;
 using static TorchSharp.torch;
 
@@ -30,7 +32,9 @@ public class OffloadAccountingTests
         var fp = OffloadAccounting.Footprint(config, SharingPlan.None, offload);
         Assert.Equal(new TierBytes(4 * 3 * block, 4 * 3 * block, 0, 0), fp.Host);
         Assert.Equal(new TierBytes(0, 0, 8 * 3 * block, 0), fp.Disk);
-        Assert.Equal(new TierBytes(4 * (resident + block), 4 * (resident + block), 8 * (resident + block), 2 * 2 * 4 * block), fp.Device);
+        // Host tiers are used in place on the CPU (no slots); the disk optimizer stages two sets of four pieces, plus bounce buffers.
+        var staging = 2 * 4 * 4 * AlignedBuffer.Padded(block) + Staging.BounceBytes(block);
+        Assert.Equal(new TierBytes(4 * (resident + block), 4 * (resident + block), 8 * (resident + block), staging), fp.Device);
         Assert.Equal(16 * (resident + 4 * block), fp.TrainingStateBytes);
 
         using var model = TinyModels.Build(config);
@@ -76,14 +80,16 @@ public class OffloadAccountingTests
         Assert.Equal(new TierBytes(4 * 2 * experts, 4 * 2 * experts, 0, 0), fp.Host);
         Assert.Equal(new TierBytes(0, 0, 8 * 2 * experts, 0), fp.Disk);
         const long onDevice = outside + 2 * dense + 2 * (moe - experts);      // attention, norms, router, dense blocks
-        Assert.Equal(new TierBytes(4 * onDevice, 4 * onDevice, 8 * onDevice, 2 * 2 * 4 * experts), fp.Device);
+        long optimizerStaging = 2 * 4 * 4 * AlignedBuffer.Padded(experts) + Staging.BounceBytes(experts);
+        Assert.Equal(new TierBytes(4 * onDevice, 4 * onDevice, 8 * onDevice, optimizerStaging), fp.Device);
         Assert.Equal(outside + 2 * dense + 2 * moe, fp.Parameters);
         using (var model = TinyModels.Build(config))
             Assert.Equal(fp, OffloadPlan.For(model, offload).Footprint);
 
         // Largest fit with everything offloaded to disk: CPU memory holds the resident part and the staging.
         var disk = offload with { Params = Tier.Disk, Grads = Tier.Disk };
-        long Memory(int denseLayers, int moeLayers) => 16 * (outside + denseLayers * dense + moeLayers * (moe - experts)) + 2 * 2 * 4 * experts;
+        // Streamed from disk: prefetch 1 + keep 1 parameter slots and 2 gradient slots of the padded experts.
+        long Memory(int denseLayers, int moeLayers) => 16 * (outside + denseLayers * dense + moeLayers * (moe - experts)) + (2 + 2) * 4 * AlignedBuffer.Padded(experts) + optimizerStaging;
         var machine = new MachineResources(MemoryAvailableBytes: Memory(3, 3) + 5, DiskFreeBytes: long.MaxValue, DiskPath: "d");
         var fit = OffloadAccounting.LargestFitting(config, SharingPlan.None, disk, machine)!;
         Assert.Equal(6, fit.NLayer);                                          // 7 layers would add a dense block

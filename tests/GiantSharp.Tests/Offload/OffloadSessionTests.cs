@@ -91,7 +91,7 @@ public class OffloadSessionTests
     }
 
     [Fact]
-    public void A_store_file_lost_mid_run_fails_the_step_with_the_file_named()
+    public void A_store_file_deleted_mid_run_does_not_stop_the_run_because_the_store_holds_it_open()
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
@@ -100,9 +100,8 @@ public class OffloadSessionTests
         using var session = OffloadSession.Attach(model, opt, Disk(dir.Path));
         using var step = new LayerStreamedTrainStep(session);
         Train(model, opt, step, 0, 1);
-        var lost = session.Store.PathOf(OffloadSession.ParamsKey(2))!;
-        File.Delete(lost);
-        var e = Assert.Throws<DataException>(() => Train(model, opt, step, 1, 2));
-        Assert.Equal(lost, e.Path);
+        File.Delete(session.Store.PathOf(OffloadSession.ParamsKey(2))!);
+        var after = Train(model, opt, step, 1, 2);
+        Assert.True(double.IsFinite(after[0].Loss));
     }
 }

@@ -92,7 +92,7 @@ public class OffloadedTrainerTests
             Assert.NotEmpty(state.Offloaded);
             Assert.True(Directory.Exists(Path.Combine(ckpt, CheckpointStore.OffloadPart)));
             Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(corpus.Root, "nvme")));   // the stopped run removed its store
-            using var built = OffloadedCheckpoint.LoadModel(ckpt, saved, state);                // the resume build: never whole
+            using var built = OffloadedCheckpoint.LoadModel(ckpt, saved, state, saved.Offload);  // the resume build: never whole
             Assert.Equal(state.Offloaded.Order(), built.named_parameters().Where(p => p.parameter.numel() == 0).Select(p => p.name).Order());
         });
     }

@@ -24,8 +24,12 @@ public class TensorStoreTests
         Assert.Equal(new long[] { 4 }, b.shape);
         b.fill_(-1f);
         Assert.Equal(-4f, flat.narrow(0, 12, 4).sum().item<float>());
-        Assert.Equal(34, Layout.Moments().Numel);
-        Assert.Equal("exp_avg_sq.w", Layout.Moments().Entries[3].Name);
+        var moments = Layout.Moments();                                    // exp_avg_sq starts on the next 4096-byte boundary
+        Assert.Equal(1024 + 17, moments.Numel);
+        Assert.Equal("exp_avg_sq.w", moments.Entries[3].Name);
+        Assert.Equal(new long[] { 0, 12, 16, 1024, 1036, 1040 }, moments.Entries.Select(e => e.Offset));
+        Assert.False(moments.IsContiguous);
+        Assert.True(Layout.IsContiguous);
     }
 
     [Fact]
@@ -42,7 +46,7 @@ public class TensorStoreTests
                 store.Write($"g{i}", Layout.Entries.Select((e, k) => Layout.View(Values(i), k)).ToArray());
             }
             Assert.Equal(4 * Layout.Numel, store.BytesOn(Tier.Disk));
-            Assert.Equal(4 * Layout.Numel, new FileInfo(store.PathOf("g2")!).Length);
+            Assert.Equal(4096, new FileInfo(store.PathOf("g2")!).Length);    // padded to the direct-I/O alignment
             store.Save(dir.Sub("snap"), metadata);
             store.Save(dir.Sub("snap"), metadata);                          // replaces the older snapshot atomically
         }
@@ -53,27 +57,46 @@ public class TensorStoreTests
         {
             Assert.Equal((Tier)i, loaded.TierOf($"g{i}"));
             Assert.True(loaded.LayoutOf($"g{i}").SameAs(Layout));
-            using var flat = loaded.Open($"g{i}");
+            var flat = empty(Layout.Numel);
+            loaded.ReadInto($"g{i}", flat);
             Assert.True(flat.equal(Values(i)).all().item<bool>(), $"g{i}");
         }
         Assert.Equal(42, (int)TensorStore.ReadMetadata(dir.Sub("snap"))["answer"]!);
     }
 
     [Fact]
-    public void Accumulate_adds_in_place_and_reports_squared_norms()
+    public void Write_reports_squared_norms_and_ranges_round_trip_bit_exactly_on_every_tier()
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
         using var store = new TensorStore(CPU, dir.Path);
-        store.Allocate("g", Tier.Disk, Layout);
-        var unit = Layout.Entries.Select(e => ones(e.Shape)).ToArray();
-        store.Accumulate("g", unit, overwrite: true);
-        var squares = new double[3];
-        store.Accumulate("g", unit, overwrite: false, squares);
-        Assert.Equal(new[] { 48.0, 16.0, 4.0 }, squares);
-        var dest = empty(Layout.Numel);
-        store.ReadInto("g", dest);
-        Assert.Equal(34f, dest.sum().item<float>());
+        var big = new TensorLayout([("a", [3000]), ("b", [5, 1001])]);    // 8005 elements: ranges cross 4096-byte units
+        var values = randn(big.Numel, generator: new Generator().manual_seed(5));
+        foreach (var tier in new[] { Tier.Device, Tier.Host, Tier.Disk })
+        {
+            var key = tier.ToString();
+            store.Allocate(key, tier, big);
+            var squares = new double[2];
+            store.Write(key, big.Entries.Select((_, i) => big.View(values, i)).ToArray(), squares);
+            Assert.Equal(values.narrow(0, 0, 3000).to(ScalarType.Float64).square().sum().item<double>(), squares[0], 9);
+            var back = empty(big.Numel);
+            store.ReadInto(key, back);
+            Assert.True(back.equal(values).all().item<bool>(), key);
+            foreach (var (start, n) in new[] { (0L, 1024L), (1024L, 2048L), (1L, 7L), (1000L, 5000L), (4095L, 3910L) })
+            {
+                var part = empty(n);
+                store.ReadRange(key, start, part);
+                Assert.True(part.equal(values.narrow(0, start, n)).all().item<bool>(), $"{key} read [{start}, {start + n})");
+                var fresh = randn(n, generator: new Generator().manual_seed(start));
+                store.WriteRange(key, start, fresh);                        // unaligned writes keep their neighbours
+                values.narrow(0, start, n).copy_(fresh);
+                store.ReadInto(key, back);
+                Assert.True(back.equal(values).all().item<bool>(), $"{key} after writing [{start}, {start + n})");
+            }
+            Assert.Equal(8192, store.PaddedNumel(key));
+            Assert.Throws<ArgumentOutOfRangeException>(() => store.ReadRange(key, 8000, empty(200)));
+        }
+        Assert.True(store.DirectIo);                                        // this file system takes O_DIRECT
     }
 
     [Fact]
@@ -90,23 +113,25 @@ public class TensorStoreTests
     }
 
     [Fact]
-    public void A_disk_file_vanishing_mid_run_is_a_data_error_naming_the_file()
+    public void A_disk_file_deleted_mid_run_keeps_serving_because_the_store_holds_it_open()
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
         using var store = new TensorStore(CPU, dir.Path);
         store.Allocate("g", Tier.Disk, Layout);
+        store.WriteRange("g", 0, Values(4));
         File.Delete(store.PathOf("g")!);
-        var e = Assert.Throws<DataException>(() => store.ReadInto("g", empty(Layout.Numel)));
-        Assert.Equal(store.PathOf("g"), e.Path);
+        var back = empty(Layout.Numel);
+        store.ReadInto("g", back);
+        Assert.True(back.equal(Values(4)).all().item<bool>());
     }
 
     [Fact]
     public void A_full_disk_while_writing_is_a_data_error_naming_the_file()
     {
         if (!File.Exists("/dev/full")) return;                             // Linux: every write fails with ENOSPC
-        using var values = Values(3);
-        var e = Assert.Throws<DataException>(() => StoreFiles.WriteRaw("/dev/full", values));
+        using var file = DirectFile.Open("/dev/full");
+        var e = Assert.Throws<DataException>(() => file.Write(0, new byte[4096]));
         Assert.Equal("/dev/full", e.Path);
         Assert.Contains("No space left on device", e.Message);
     }

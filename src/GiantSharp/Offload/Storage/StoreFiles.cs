@@ -5,8 +5,7 @@ using static TorchSharp.torch;
 namespace GiantSharp.Offload.Storage;
 
 /// <summary>
-/// File mechanics of the disk tier and of store snapshots: preallocation, memory mapping, raw fp32 I/O,
-/// atomic folder replacement, read-ahead hints. Every I/O failure becomes a <see cref="DataException"/> naming the path.
+/// File mechanics of store snapshots: writable-folder probes, raw fp32 files, atomic folder replacement. Every I/O failure becomes a <see cref="DataException"/> naming the path.
 /// </summary>
 internal static class StoreFiles
 {
@@ -22,47 +21,6 @@ internal static class StoreFiles
             File.WriteAllBytes(probe, [0]);
             File.Delete(probe);
         });
-    }
-
-    /// <summary>Creates <paramref name="path"/> with <paramref name="bytes"/> zero bytes, its blocks reserved now (posix_fallocate) so that a full disk shows here, not as a fault in mid-run.</summary>
-    public static void Preallocate(string path, long bytes) => Guard(path, $"cannot preallocate {Units.Bytes(bytes)}", () =>
-    {
-        using var fs = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Create, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite, PreallocationSize = Math.Max(bytes, 1),
-        });
-        fs.SetLength(bytes);
-    });
-
-    /// <summary>
-    /// Maps <paramref name="path"/> as a flat fp32 tensor (N,) shared with the file; disposing the last view unmaps
-    /// it. The page tables are filled at once (madvise POPULATE_READ, or POPULATE_WRITE when <paramref name="write"/>),
-    /// which costs far less than a page fault per 4 KiB on first touch.
-    /// </summary>
-    public static Tensor Map(string path, long numel, bool write)
-    {
-        Tensor mapped;
-        try
-        {
-            if (!File.Exists(path)) throw new FileNotFoundException("the file is gone", path);
-            mapped = from_file(path, shared: true, size: numel, dtype: ScalarType.Float32);
-        }
-        catch (Exception e) when (e is not DataException)
-        {
-            throw new DataException(path, $"cannot map the offload file: {FirstLine(e)}", e);
-        }
-        if (OperatingSystem.IsLinux())
-            for (long off = 0; off < numel; off += ChunkElements)
-            {
-                using var chunk = mapped.narrow(0, off, Math.Min(ChunkElements, numel - off));
-                var span = chunk.bytes;
-                unsafe
-                {
-                    fixed (byte* start = span)
-                        _ = madvise((nint)start, (nuint)span.Length, write ? 23 /* MADV_POPULATE_WRITE */ : 22 /* MADV_POPULATE_READ */);
-                }
-            }
-        return mapped;
     }
 
     /// <summary>Deletes <paramref name="path"/> if it exists; failures are ignored (the store is going away).</summary>
@@ -81,18 +39,6 @@ internal static class StoreFiles
             fs.Write(chunk.bytes);
         }
         fs.Flush(flushToDisk: true);
-    });
-
-    /// <summary>Reads a file of raw fp32 values into a CPU tensor (N,) of the same size.</summary>
-    public static void ReadRaw(string path, Tensor flat) => Guard(path, "cannot read", () =>
-    {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        if (fs.Length != 4 * flat.numel()) throw new DataException(path, $"holds {fs.Length} bytes, expected {4 * flat.numel()}");
-        for (long off = 0; off < flat.numel(); off += ChunkElements)
-        {
-            using var chunk = flat.narrow(0, off, Math.Min(ChunkElements, flat.numel() - off));
-            fs.ReadExactly(chunk.bytes);
-        }
     });
 
     /// <summary>Copies a contiguous CPU tensor into another of the same size on this thread (plain memcpy, no libtorch thread pool).</summary>
@@ -134,25 +80,6 @@ internal static class StoreFiles
         }
         try { if (Directory.Exists(old)) Directory.Delete(old, recursive: true); } catch (IOException) { }
     }
-
-    /// <summary>Asks the kernel to start reading <paramref name="path"/> into the page cache (posix_fadvise WILLNEED); a hint, failures ignored.</summary>
-    public static void WillNeed(string path)
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            _ = posix_fadvise((int)handle.DangerousGetHandle(), 0, 0, 3 /* POSIX_FADV_WILLNEED */);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    [DllImport("libc", SetLastError = false)]
-    private static extern int posix_fadvise(int fd, long offset, long len, int advice);
-
-    [DllImport("libc", SetLastError = false)]
-    private static extern int madvise(nint addr, nuint length, int advice);
 
     /// <summary>Runs <paramref name="body"/>, turning I/O failures into one-line <see cref="DataException"/>s naming <paramref name="path"/>.</summary>
     public static void Guard(string path, string what, Action body)

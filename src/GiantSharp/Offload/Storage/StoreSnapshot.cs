@@ -29,13 +29,15 @@ internal static class StoreSnapshot
             foreach (var key in store.Keys.Where(include).OrderBy(k => k, StringComparer.Ordinal))
             {
                 var file = TensorStore.FileName(key);
-                using (var scope = NewDisposeScope())
+                var raw = Path.Combine(tmp, file);
+                StoreFiles.Guard(raw, "cannot write", () =>
                 {
-                    var flat = store.Open(key, write: false);
-                    StoreFiles.WriteRaw(Path.Combine(tmp, file), flat.device_type == DeviceType.CPU ? flat : flat.cpu());
-                }
+                    using var fs = new FileStream(raw, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+                    store.ForEachPiece(key, (_, piece) => fs.Write(piece.bytes));
+                    fs.Flush(flushToDisk: true);
+                });
                 var entries = new JsonArray(store.LayoutOf(key).Entries
-                    .Select(e => (JsonNode)new JsonObject { ["name"] = e.Name, ["shape"] = new JsonArray(e.Shape.Select(d => (JsonNode)d).ToArray()) }).ToArray());
+                    .Select(e => (JsonNode)new JsonObject { ["name"] = e.Name, ["shape"] = new JsonArray(e.Shape.Select(d => (JsonNode)d).ToArray()), ["offset"] = e.Offset }).ToArray());
                 groups.Add(new JsonObject
                 {
                     ["key"] = key, ["tier"] = JsonSerializer.SerializeToNode(store.TierOf(key)), ["file"] = file, ["entries"] = entries,
@@ -63,7 +65,7 @@ internal static class StoreSnapshot
             var groups = root["groups"]!.AsArray().Select(g => new SavedGroup(
                 (string)g!["key"]!,
                 g["tier"].Deserialize<Tier>(),
-                new TensorLayout(g["entries"]!.AsArray().Select(e => ((string)e!["name"]!, e["shape"]!.AsArray().Select(d => (long)d!).ToArray()))),
+                new TensorLayout(g["entries"]!.AsArray().Select(e => ((string)e!["name"]!, e["shape"]!.AsArray().Select(d => (long)d!).ToArray(), (long?)e["offset"]))),
                 Path.Combine(folder, (string)g["file"]!))).ToList();
             return new Contents(groups, root["metadata"]?.AsObject().DeepClone().AsObject() ?? new JsonObject());
         }
@@ -77,18 +79,21 @@ internal static class StoreSnapshot
         }
     }
 
-    /// <summary>Fills group <paramref name="key"/> of <paramref name="store"/> from a saved raw file.</summary>
+    /// <summary>Fills group <paramref name="key"/> of <paramref name="store"/> from a saved raw file, piece by piece.</summary>
     public static void Fill(TensorStore store, string key, string file)
     {
-        using var scope = NewDisposeScope();
-        var flat = store.Open(key);
-        if (flat.device_type == DeviceType.CPU)
+        long numel = store.LayoutOf(key).Numel;
+        StoreFiles.Guard(file, "cannot read", () =>
         {
-            StoreFiles.ReadRaw(file, flat);
-            return;
-        }
-        var host = empty(flat.numel());
-        StoreFiles.ReadRaw(file, host);
-        flat.copy_(host);
+            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            if (fs.Length != 4 * numel) throw new DataException(file, $"holds {fs.Length} bytes, expected {4 * numel}");
+            using var buffer = AlignedBuffer.Empty(Math.Min(TensorStore.ChunkElements, Math.Max(numel, 1)), CPU);
+            for (long start = 0; start < numel; start += TensorStore.ChunkElements)
+            {
+                using var piece = buffer.narrow(0, 0, Math.Min(TensorStore.ChunkElements, numel - start));
+                fs.ReadExactly(piece.bytes);
+                store.WriteRange(key, start, piece);
+            }
+        });
     }
 }

@@ -7,13 +7,17 @@ namespace GiantSharp.Offload.Storage;
 /// <summary>
 /// Offload mechanism: named groups of fp32 tensors, each one flat buffer (N,) on one <see cref="Tier"/>: a
 /// device tensor, a host tensor (page-locked when the device is CUDA), or a preallocated file in
-/// <see cref="Directory"/> mapped only while in use (so its pages leave the process's resident set after use).
-/// It moves bytes and knows no policy; <see cref="OffloadPlan"/> decides what goes where.
+/// <see cref="Directory"/> read and written with direct I/O (<see cref="DirectFile"/>: the page cache is bypassed,
+/// so the disk tier costs what the drive costs and holds no memory). Every group has room for
+/// <see cref="PaddedNumel"/> elements, a whole number of 4096-byte units, so aligned staging buffers move whole
+/// groups without bounce copies. It moves bytes and knows no policy; <see cref="OffloadPlan"/> decides what goes where.
 /// Source: the swapper of ZeRO-Infinity (Rajbhandari et al. 2021, sec. 6); M6-10T sec. 3.2.
-/// Not thread-safe per group: one writer at a time (the offload engine serialises transfers on one worker).
+/// Not thread-safe per group: one writer at a time (the offload engine serialises each group's transfers).
 /// </summary>
 public sealed class TensorStore : IDisposable
 {
+    /// <summary>Elements per piece when a group streams to or from a snapshot file: 4 MiB of fp32, within the staging a plan counts for bounce buffers.</summary>
+    internal const long ChunkElements = 1L << 20;
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private readonly object _lock = new();
 
@@ -33,16 +37,34 @@ public sealed class TensorStore : IDisposable
     /// <summary>Keys of all groups.</summary>
     public IReadOnlyCollection<string> Keys { get { lock (_lock) return _groups.Keys.ToArray(); } }
 
+    /// <summary>
+    /// Whether the disk tier's files bypass the page cache: true when every disk group is opened with O_DIRECT, false
+    /// when any fell back to buffered I/O (the file system refused direct I/O), null when the store has no disk group.
+    /// </summary>
+    public bool? DirectIo
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var files = _groups.Values.Where(g => g.File is not null).ToList();
+                return files.Count == 0 ? null : files.All(g => g.File!.IsDirect);
+            }
+        }
+    }
+
     /// <summary>The tier of group <paramref name="key"/>.</summary>
     public Tier TierOf(string key) => Get(key).Tier;
     /// <summary>The layout of group <paramref name="key"/>.</summary>
     public TensorLayout LayoutOf(string key) => Get(key).Layout;
+    /// <summary>Elements group <paramref name="key"/> has room for: its numel rounded up to a multiple of 1024 (4096 bytes).</summary>
+    public long PaddedNumel(string key) => AlignedBuffer.Padded(Get(key).Layout.Numel);
     /// <summary>Whether group <paramref name="key"/> exists.</summary>
     public bool Contains(string key) { lock (_lock) return _groups.ContainsKey(key); }
     /// <summary>Bytes the groups on <paramref name="tier"/> occupy.</summary>
     public long BytesOn(Tier tier) { lock (_lock) return _groups.Values.Where(g => g.Tier == tier).Sum(g => g.Layout.Bytes); }
     /// <summary>The backing file of a disk group, or null.</summary>
-    public string? PathOf(string key) => Get(key).Path;
+    public string? PathOf(string key) => Get(key).File?.Path;
 
     /// <summary>Creates group <paramref name="key"/> on <paramref name="tier"/>, zero-filled.</summary>
     /// <exception cref="ArgumentException">The key exists.</exception>
@@ -52,19 +74,20 @@ public sealed class TensorStore : IDisposable
     {
         if (Contains(key)) throw new ArgumentException($"group '{key}' exists", nameof(key));
         var group = new Group(tier, layout);
+        var padded = AlignedBuffer.Padded(layout.Numel);
         switch (tier)
         {
             case Tier.Device:
-                group.Buffer = zeros(layout.Numel, device: Device).DetachFromDisposeScope();
+                group.Buffer = zeros(padded, device: Device).DetachFromDisposeScope();
                 break;
             case Tier.Host:
-                var host = zeros(layout.Numel);
-                group.Buffer = (Device.type == DeviceType.CUDA ? host.pin_memory() : host).DetachFromDisposeScope();
+                var host = AlignedBuffer.Empty(padded, CPU);
+                host.zero_();
+                group.Buffer = Device.type == DeviceType.CUDA ? Pin(host) : host;
                 break;
             default:
                 if (Directory is null) throw new InvalidOperationException($"group '{key}' is on disk but the store has no directory");
-                group.Path = Path.Combine(Directory, FileName(key));
-                StoreFiles.Preallocate(group.Path, layout.Bytes);
+                group.File = DirectFile.Create(Path.Combine(Directory, FileName(key)), 4 * padded);
                 break;
         }
         lock (_lock) _groups[key] = group;
@@ -76,63 +99,133 @@ public sealed class TensorStore : IDisposable
         Group? g;
         lock (_lock) { if (!_groups.Remove(key, out g)) return; }
         g.Buffer?.Dispose();
-        if (g.Path is not null) StoreFiles.TryDelete(g.Path);
+        if (g.File is not null)
+        {
+            g.File.Dispose();
+            StoreFiles.TryDelete(g.File.Path);
+        }
     }
 
     /// <summary>
-    /// Group <paramref name="key"/> as a flat fp32 tensor (N,) on its tier, to read and write in place: an alias
-    /// of the buffer, or a fresh mapping of the disk file. Dispose it (or its dispose scope) to unmap.
+    /// Group <paramref name="key"/> of a memory tier (device or host) as a flat fp32 tensor (N,), an alias of its buffer
+    /// to read and write in place. Disk groups have no such view: move their bytes with <see cref="ReadRange"/> and
+    /// <see cref="WriteRange"/>.
     /// </summary>
-    /// <param name="key">The group.</param>
-    /// <param name="write">Whether the caller will write (disk: pages are prepared writable, and get written back).</param>
-    /// <exception cref="Errors.DataException">The disk file is gone or cannot be mapped.</exception>
-    public Tensor Open(string key, bool write = true)
+    /// <exception cref="InvalidOperationException">The group is on disk.</exception>
+    public Tensor Open(string key)
     {
         var g = Get(key);
-        return g.Buffer is not null ? g.Buffer.view(-1) : StoreFiles.Map(g.Path!, g.Layout.Numel, write);
+        if (g.Buffer is null) throw new InvalidOperationException($"group '{key}' is on disk: read and write it by ranges");
+        return g.Buffer.narrow(0, 0, g.Layout.Numel);
     }
 
-    /// <summary>Copies <paramref name="values"/> (one per layout entry, in order, any device) into group <paramref name="key"/>.</summary>
-    public void Write(string key, IReadOnlyList<Tensor> values) => Accumulate(key, values, overwrite: true);
-
     /// <summary>
-    /// Adds <paramref name="values"/> (one per layout entry) into group <paramref name="key"/>, or copies them when
-    /// <paramref name="overwrite"/>. With <paramref name="sumSquares"/>, also stores each entry's squared L2 norm
-    /// after the update (computed in float64, as <see cref="Training.GradientClipping.GlobalNorm"/> does).
+    /// Copies elements [<paramref name="start"/>, start + n) of group <paramref name="key"/> into <paramref name="destination"/>,
+    /// a contiguous fp32 tensor of n elements on any device; the range may reach into the padding up to
+    /// <see cref="PaddedNumel"/> (whose values are unspecified). From disk, an aligned CPU destination (see
+    /// <see cref="AlignedBuffer"/>) at an aligned start is filled by the drive directly.
     /// </summary>
-    public void Accumulate(string key, IReadOnlyList<Tensor> values, bool overwrite, double[]? sumSquares = null)
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the group's room.</exception>
+    /// <exception cref="Errors.DataException">The disk file cannot be read; the message names it.</exception>
+    public void ReadRange(string key, long start, Tensor destination)
     {
-        var layout = LayoutOf(key);
-        if (values.Count != layout.Entries.Count) throw new ArgumentException($"group '{key}' has {layout.Entries.Count} tensors, got {values.Count}", nameof(values));
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var flat = Open(key);
-        for (int i = 0; i < values.Count; i++)
+        var g = Get(key);
+        long n = destination.numel();
+        CheckRange(key, g, start, n);
+        if (g.Buffer is not null)
         {
-            using var inner = NewDisposeScope();                              // temporaries of one tensor at a time
-            var view = layout.View(flat, i);
-            var v = values[i].device == view.device ? values[i] : values[i].to(view.device);
-            if (overwrite) view.copy_(v); else view.add_(v);
-            if (sumSquares is not null) sumSquares[i] = Training.GradientClipping.SumOfSquares(view);
+            using var src = g.Buffer.narrow(0, start, n);
+            Copy(src, destination);
+            return;
         }
+        if (destination.device_type == DeviceType.CPU)
+        {
+            g.File!.Read(4 * start, destination.bytes);
+            return;
+        }
+        using var host = AlignedBuffer.Empty(n, CPU);
+        using var part = host.narrow(0, 0, n);
+        g.File!.Read(4 * start, part.bytes);
+        destination.copy_(part);
+    }
+
+    /// <summary>Copies <paramref name="source"/> (contiguous fp32, any device) into group <paramref name="key"/> from element <paramref name="start"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the group's room.</exception>
+    /// <exception cref="Errors.DataException">The disk file cannot be written (e.g. the disk is full); the message names it.</exception>
+    public void WriteRange(string key, long start, Tensor source)
+    {
+        var g = Get(key);
+        long n = source.numel();
+        CheckRange(key, g, start, n);
+        if (g.Buffer is not null)
+        {
+            using var dst = g.Buffer.narrow(0, start, n);
+            Copy(source, dst);
+            return;
+        }
+        if (source.device_type == DeviceType.CPU && source.is_contiguous())
+        {
+            g.File!.Write(4 * start, source.bytes);
+            return;
+        }
+        using var host = source.to(CPU).contiguous();
+        g.File!.Write(4 * start, host.bytes);
     }
 
     /// <summary>Copies group <paramref name="key"/> into <paramref name="destination"/>, a contiguous fp32 tensor (N,) on any device.</summary>
     public void ReadInto(string key, Tensor destination)
     {
-        using var scope = NewDisposeScope();
-        Prefetch(key);
-        var flat = Open(key, write: false);
-        if (destination.numel() != flat.numel()) throw new ArgumentException($"group '{key}' has {flat.numel()} elements, destination {destination.numel()}", nameof(destination));
-        if (flat.device_type == DeviceType.CPU && destination.device_type == DeviceType.CPU) StoreFiles.CopyCpu(flat, destination);
-        else destination.copy_(flat);
+        if (destination.numel() != LayoutOf(key).Numel)
+            throw new ArgumentException($"group '{key}' has {LayoutOf(key).Numel} elements, destination {destination.numel()}", nameof(destination));
+        ReadRange(key, 0, destination);
     }
 
-    /// <summary>Hints that group <paramref name="key"/> is needed soon: disk groups start reading into the page cache.</summary>
-    public void Prefetch(string key)
+    /// <summary>
+    /// Copies <paramref name="values"/> (one per layout entry, in order, any device) into group <paramref name="key"/>. With
+    /// <paramref name="sumSquares"/>, also stores each value's squared L2 norm (float64, as
+    /// <see cref="Training.GradientClipping.GlobalNorm"/> computes it).
+    /// </summary>
+    public void Write(string key, IReadOnlyList<Tensor> values, double[]? sumSquares = null)
     {
-        var path = Get(key).Path;
-        if (path is not null) StoreFiles.WillNeed(path);
+        var layout = LayoutOf(key);
+        if (values.Count != layout.Entries.Count) throw new ArgumentException($"group '{key}' has {layout.Entries.Count} tensors, got {values.Count}", nameof(values));
+        using var _ = no_grad();
+        for (int i = 0; i < values.Count; i++)
+        {
+            using var scope = NewDisposeScope();                              // temporaries of one tensor at a time
+            if (!values[i].shape.SequenceEqual(layout.Entries[i].Shape))
+                throw new ArgumentException($"group '{key}' entry {layout.Entries[i].Name} has shape [{string.Join(", ", layout.Entries[i].Shape)}], got [{string.Join(", ", values[i].shape)}]", nameof(values));
+            var v = values[i].dtype == ScalarType.Float32 ? values[i].contiguous() : values[i].to(ScalarType.Float32).contiguous();
+            WriteRange(key, layout.Entries[i].Offset, v.view(-1));
+            if (sumSquares is not null) sumSquares[i] = Training.GradientClipping.SumOfSquares(v);
+        }
+    }
+
+    /// <summary>Reads entry <paramref name="entry"/> of group <paramref name="key"/> into a new tensor of its shape on <paramref name="device"/> (the caller owns it).</summary>
+    public Tensor ReadEntry(string key, int entry, Device device)
+    {
+        var e = LayoutOf(key).Entries[entry];
+        var t = empty(e.Shape, device: device);
+        using var flat = t.view(-1);
+        ReadRange(key, e.Offset, flat);
+        return t;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="body"/> with consecutive pieces of group <paramref name="key"/> (start element, a CPU tensor
+    /// holding the piece), each at most 1 Mi elements, the last one cut at the group's numel; for streaming a group to a file.
+    /// </summary>
+    public void ForEachPiece(string key, Action<long, Tensor> body)
+    {
+        long numel = LayoutOf(key).Numel;
+        using var buffer = AlignedBuffer.Empty(Math.Min(ChunkElements, Math.Max(numel, 1)), CPU);
+        for (long start = 0; start < numel; start += ChunkElements)
+        {
+            long n = Math.Min(ChunkElements, numel - start);
+            using var piece = buffer.narrow(0, 0, n);
+            ReadRange(key, start, piece);
+            body(start, piece);
+        }
     }
 
     /// <summary>
@@ -183,6 +276,28 @@ public sealed class TensorStore : IDisposable
     internal static string FileName(string key) =>
         new string(key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray()) + ".f32";
 
+    private static void CheckRange(string key, Group g, long start, long n)
+    {
+        if (start < 0 || n < 0 || start + n > AlignedBuffer.Padded(g.Layout.Numel))
+            throw new ArgumentOutOfRangeException(nameof(start), $"elements [{start}, {start + n}) are outside group '{key}' ({g.Layout.Numel} elements)");
+    }
+
+    /// <summary>Copies between contiguous tensors: a plain memcpy on this thread when both are on the CPU (no libtorch thread pool).</summary>
+    private static void Copy(Tensor src, Tensor dst)
+    {
+        if (src.device_type == DeviceType.CPU && dst.device_type == DeviceType.CPU && src.is_contiguous() && dst.is_contiguous())
+            StoreFiles.CopyCpu(src, dst);
+        else
+            dst.copy_(src);
+    }
+
+    private static Tensor Pin(Tensor host)
+    {
+        var pinned = host.pin_memory().DetachFromDisposeScope();
+        host.Dispose();
+        return pinned;
+    }
+
     private Group Get(string key)
     {
         lock (_lock)
@@ -194,6 +309,6 @@ public sealed class TensorStore : IDisposable
         public Tier Tier { get; } = tier;
         public TensorLayout Layout { get; } = layout;
         public Tensor? Buffer { get; set; }
-        public string? Path { get; set; }
+        public DirectFile? File { get; set; }
     }
 }

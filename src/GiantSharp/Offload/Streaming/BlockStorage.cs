@@ -44,16 +44,31 @@ internal static class BlockStorage
         }
     }
 
-    /// <summary>Gives the parameter of entry i its own storage holding a copy of view i of <paramref name="flat"/>, on <paramref name="device"/>.</summary>
-    public static void Own(nn.Module block, Tensor flat, TensorLayout layout, Device device)
+    /// <summary>
+    /// Points the gradient of each managed parameter at view i of <paramref name="flat"/> (N,), so that autograd
+    /// accumulates into it in place (grad += new, exact where the buffer holds zeros or the earlier micro-batches'
+    /// sum); with null, detaches the gradients (grad = null) and leaves the buffer as it is.
+    /// </summary>
+    public static void BindGradients(nn.Module block, Tensor? flat, TensorLayout layout)
+    {
+        var ps = Params(block, layout);
+        for (int i = 0; i < ps.Length; i++)
+        {
+            if (flat is null) { ps[i].grad = null; continue; }
+            using var view = layout.View(flat, i);
+            ps[i].grad = view;
+        }
+    }
+
+    /// <summary>Gives the parameter of entry i its own storage: the tensor <paramref name="read"/>(i) returns, of the entry's shape (ownership passes to the parameter).</summary>
+    public static void Own(nn.Module block, TensorLayout layout, Func<int, Tensor> read)
     {
         using var _ = no_grad();
         var ps = Params(block, layout);
         for (int i = 0; i < ps.Length; i++)
         {
-            using var view = layout.View(flat, i);
-            using var copy = SameDevice(view, device) ? view.clone() : view.to(device);
-            ps[i].set_(copy);
+            using var value = read(i);
+            ps[i].set_(value);
         }
     }
 

@@ -9,6 +9,9 @@ namespace GiantSharp.Training.Optim;
 public static class WeightDecayPolicy
 {
     /// <summary>True when the parameter named <paramref name="name"/> (a state-dict key) should decay.</summary>
-    public static bool Decays(string name, Tensor parameter) =>
-        parameter.dim() >= 2 && !name.StartsWith("wte.", StringComparison.Ordinal) && !name.StartsWith("wpe.", StringComparison.Ordinal);
+    public static bool Decays(string name, Tensor parameter) => Decays(name, parameter.shape);
+
+    /// <summary>True when a parameter named <paramref name="name"/> of shape <paramref name="shape"/> should decay (for updates that see only a piece of it).</summary>
+    public static bool Decays(string name, long[] shape) =>
+        shape.Length >= 2 && !name.StartsWith("wte.", StringComparison.Ordinal) && !name.StartsWith("wpe.", StringComparison.Ordinal);
 }

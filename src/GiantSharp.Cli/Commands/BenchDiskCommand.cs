@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using GiantSharp.Bench;
+using GiantSharp.Offload;
+using GiantSharp.Offload.Bench;
+using Spectre.Console;
+
+namespace GiantSharp.Cli.Commands;
+
+/// <summary>
+/// <c>giant bench disk</c>: the disk tier's write and read bandwidth as a ratio to <c>dd</c> with direct I/O on the same
+/// folder, in the same run (issue 8: >= 0.8), for the tier's two request sizes: whole layers and 4 MiB optimizer pieces.
+/// </summary>
+internal static class BenchDiskCommand
+{
+    public const string SectionTitle = "Disk tier bandwidth against dd (giant bench disk)";
+
+    public static Command Create()
+    {
+        var dir = new Option<string>("--dir") { Description = "folder on the drive to measure (the disk tier's offload.dir)", DefaultValueFactory = _ => Path.Combine("runs", "offload-store") };
+        var size = new Option<string>("--size") { Description = "bytes written and read per measurement", DefaultValueFactory = _ => "2GiB" };
+        var requests = new Option<string>("--requests") { Description = "request sizes, comma-separated (a layer's group, an optimizer piece)", DefaultValueFactory = _ => "64MiB,4MiB" };
+        var rounds = new Option<int>("--rounds") { Description = "rounds of dd then the tier, per request size", DefaultValueFactory = _ => 3 };
+        var output = BenchCommand.OutOption();
+        var command = new Command("disk", "Disk tier read/write bandwidth (direct I/O) as a ratio to dd with iflag/oflag=direct on the same folder.") { dir, size, requests, rounds, output };
+        command.SetAction((ParseResult r) =>
+        {
+            CommonOptions.AtLeast(r, rounds, 1);
+            long bytes = ByteSize.Parse(r.GetValue(size), "--size");
+            var sizes = r.GetValue(requests)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => ByteSize.Parse(s, "--requests")).ToList();
+            foreach (var q in sizes)
+                if (q % 4096 != 0 || bytes % q != 0)
+                    throw new Errors.ConfigException("--requests", $"each size must be a multiple of 4096 bytes dividing --size ({ByteSize.Format(bytes)}), got {ByteSize.Format(q)}");
+            var inv = CultureInfo.InvariantCulture;
+            var rows = new List<string>();
+            foreach (var q in sizes)
+            {
+                AnsiConsole.MarkupLine($"requests of {Markup.Escape(ByteSize.Format(q))}:");
+                var results = DiskBenchmark.Run(r.GetValue(dir)!, bytes, q, r.GetValue(rounds), line => AnsiConsole.WriteLine("  " + line));
+                foreach (var (x, i) in results.Select((x, i) => (x, i)))
+                    rows.Add($"| {ByteSize.Format(q)} | {i + 1} | {(x.DdWrite / 1e9).ToString("F2", inv)} | {(x.TierWrite / 1e9).ToString("F2", inv)} | **{x.WriteRatio.ToString("F2", inv)}** | " +
+                             $"{(x.DdRead / 1e9).ToString("F2", inv)} | {(x.TierRead / 1e9).ToString("F2", inv)} | **{x.ReadRatio.ToString("F2", inv)}** |");
+                var worst = Math.Min(results.Min(x => x.WriteRatio), results.Min(x => x.ReadRatio));
+                AnsiConsole.MarkupLine($"  worst ratio {worst.ToString("F2", inv)}: {(worst >= 0.8 ? "[green]met[/]" : "[red]not met[/]")} (target >= 0.8)");
+            }
+            var body = string.Join("\n", [
+                $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {MachineInfo.Current()}, folder `{r.GetValue(dir)}`: {ByteSize.Format(bytes)} per measurement, " +
+                "dd (`bs=REQUEST`, `oflag=direct`, then `iflag=direct`) and the tier (TensorStore disk group, O_DIRECT pwrite/pread of REQUEST-sized aligned ranges) alternating. Target: tier / dd >= 0.8 both ways.",
+                "",
+                $"    {BenchCommand.CommandLine(r)}",
+                "",
+                "| request | round | dd write GB/s | tier write GB/s | write ratio | dd read GB/s | tier read GB/s | read ratio |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|",
+                .. rows,
+            ]);
+            BenchCommand.WriteSection(r.GetValue(output)!, SectionTitle, body + "\n");
+            return 0;
+        });
+        return command;
+    }
+}
