@@ -23,11 +23,14 @@ internal sealed class ImagePrompts
     public string? Prompt(ParseResult r) => r.GetValue(_prompt);
 
     /// <summary>Draws the images and writes the grid; returns a line saying what was written.</summary>
-    /// <exception cref="ConfigException">--count is not positive, or the prompt has no known word.</exception>
+    /// <exception cref="ConfigException">--count, --temperature, --top-k or --top-p is out of range, or the prompt has a word the model never saw.</exception>
     public string Run(ParseResult r, LoadedCheckpoint ckpt, double temperature, int topK, double topP, long seed)
     {
         int count = r.GetValue(_count);
         if (count < 1) throw new ConfigException("--count", $"must be >= 1, got {count}");
+        if (!(temperature >= 0) || double.IsInfinity(temperature)) throw new ConfigException("--temperature", $"must be finite and >= 0, got {temperature}");
+        if (topK < 0) throw new ConfigException("--top-k", $"must be >= 0 (0: off), got {topK}");
+        if (!(topP > 0 && topP <= 1)) throw new ConfigException("--top-p", $"must be in (0, 1], got {topP}");
         var layout = Layout(ckpt);
         var text = r.GetValue(_prompt)!;
         var words = layout.Tokenizer.Encode(text);

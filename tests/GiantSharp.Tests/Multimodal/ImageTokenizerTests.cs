@@ -30,8 +30,10 @@ public class ImageTokenizerTests
         var test = LabeledImages.Read(Path.Combine(FashionMnist, "t10k-images-idx3-ubyte.gz"), Path.Combine(FashionMnist, "t10k-labels-idx1-ubyte.gz"));
         var geometry = new ImagePatches(28, 28, 4);
         var patches = geometry.CutAll(test.Pixels.AsSpan(0, 2000 * 784));                  // the first 2,000 images learn the codebook
+        long live = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         var codebook = PatchCodebook.Train(patches, 16, 64, seed: 5, samples: 20_000, iterations: 8);
         Assert.Equal(64, codebook.Codes);
+        Assert.Equal(live, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);   // learning leaves no tensor behind
 
         // A patch that is a prototype comes back exactly.
         var codes = Enumerable.Range(0, 64).ToArray();

@@ -51,6 +51,9 @@ public class MultimodalCliTests
         var unknown = GiantProcess.Run(data.Root, "generate", run, "--image-prompt", "a spaceship", "--out", grid);
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("--image-prompt", unknown.StdErr);
+        var cold = GiantProcess.Run(data.Root, "generate", run, "--image-prompt", "a dress", "--temperature", "-1", "--out", grid);
+        Assert.Equal(2, cold.ExitCode);
+        Assert.Contains("--temperature", cold.StdErr);
         var missing = GiantProcess.Run(data.Root, "caption", run, Path.Combine(data.Root, "none.png"));
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("none.png", missing.StdErr);

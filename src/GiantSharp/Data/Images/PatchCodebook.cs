@@ -123,12 +123,15 @@ public sealed class PatchCodebook
         var best = (x - x[chosen[0]]).pow(2).sum(1);                         // (N): squared distance to the nearest chosen
         for (int k = 1; k < codes; k++)
         {
+            using var step = NewDisposeScope();                              // (N, P) temporaries per pick: free them as we go
             var weights = best.to(ScalarType.Float64).cumsum(0);
             double total = weights[-1].item<double>();
             double u = (rng.Next() >> 11) * (1.0 / (1UL << 53)) * total;
             long pick = total > 0 ? Math.Min(n - 1, searchsorted(weights, tensor(new[] { u })).item<long>()) : rng.NextBelow(n);
             chosen[k] = pick;
-            best = minimum(best, (x - x[pick]).pow(2).sum(1));
+            var closer = minimum(best, (x - x[pick]).pow(2).sum(1)).MoveToOuterDisposeScope();
+            best.Dispose();
+            best = closer;
         }
         return x.index_select(0, tensor(chosen));
     }
