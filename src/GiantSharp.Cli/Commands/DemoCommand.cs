@@ -24,7 +24,11 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "m6-budget",
         };
         var seconds = new Option<double>("--seconds") { Description = "Memory-bound presets: seconds of training per run (eval excluded).", DefaultValueFactory = _ => 240 };
-        var pseudoShare = new Option<double>("--switch") { Description = "Memory-bound presets: share of (a)'s training time spent as the Pseudo Giant before delinking, in [0, 1).", DefaultValueFactory = _ => 0.75 };
+        var pseudoShare = new Option<string>("--switch")
+        {
+            Description = "Memory-bound presets: share of (a)'s training time spent as the Pseudo Giant before delinking, in [0, 1); several, comma-separated, run (a) once each against one (b) per seed.",
+            DefaultValueFactory = _ => "0.75",
+        };
         var seeds = new Option<int>("--seeds") { Description = "Memory-bound presets: seeds to run, each a pair (a), (b); the first is the config's seed.", DefaultValueFactory = _ => 1 };
         var maxMemory = CommonOptions.MaxMemory();
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
@@ -59,7 +63,7 @@ internal static class DemoCommand
                 if (r.GetValue(seconds) is var s and (<= 0 or double.NaN)) throw new Errors.ConfigException("--seconds", $"must be > 0, got {s}");
                 CommonOptions.AtLeast(r, seeds, 1);
                 if (baseRun.Stages.Count != 2) throw new Errors.ConfigException("stages", $"the memory-bound demo needs two stages (Pseudo Giant, Real Giant), got {baseRun.Stages.Count}");
-                BudgetDemo.Run(baseRun, path, outDir, r.GetValue(seconds), r.GetValue(pseudoShare), r.GetValue(seeds));
+                BudgetDemo.Run(baseRun, path, outDir, r.GetValue(seconds), Switches(r.GetValue(pseudoShare)!), r.GetValue(seeds));
                 return 0;
             }
             if (r.GetValue(extend) < 0) throw new Errors.ConfigException("--extend", $"must be >= 0 steps, got {r.GetValue(extend)}");
@@ -136,6 +140,16 @@ internal static class DemoCommand
         };
         lines.AddRange(rows.Select(r => $"| {r.Measure} | {string.Join(" | ", r.Values)} |"));
         return string.Join("\n", lines) + "\n";
+    }
+
+    /// <summary>The --switch values: fractions in [0, 1), comma-separated.</summary>
+    /// <exception cref="Errors.ConfigException">One is not such a number.</exception>
+    private static List<double> Switches(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new Errors.ConfigException("--switch", "needs at least one share in [0, 1)");
+        return parts.Select(p => double.TryParse(p, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var f) && f is >= 0 and < 1
+            ? f : throw new Errors.ConfigException("--switch", $"each share must be a number in [0, 1), got '{p}'")).Distinct().ToList();
     }
 
     private static List<OptimizerStateDelink> DelinkModes(string? text, OptimizerStateDelink primary) =>

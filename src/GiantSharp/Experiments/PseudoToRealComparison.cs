@@ -54,15 +54,18 @@ public static class PseudoToRealComparison
         return rows;
     }
 
-    /// <summary>The curves as CSV: run, stage, step, tokens, train_seconds, val_loss.</summary>
+    /// <summary>The curves as CSV (RFC 4180: fields with commas or quotes are quoted): run, stage, step, tokens, train_seconds, val_loss.</summary>
     public static string ToCsv(IReadOnlyList<EvalCurve> runs)
     {
         var sb = new StringBuilder("run,stage,step,tokens,train_seconds,val_loss\n");
         foreach (var r in runs)
             foreach (var p in r.Points)
-                sb.Append(CultureInfo.InvariantCulture, $"{r.Name},{p.Stage},{p.Step},{p.Tokens},{p.TrainSeconds:F3},{p.ValLoss:F6}\n");
+                sb.Append(CultureInfo.InvariantCulture, $"{Field(r.Name)},{Field(p.Stage)},{p.Step},{p.Tokens},{p.TrainSeconds:F3},{p.ValLoss:F6}\n");
         return sb.ToString();
     }
+
+    private static string Field(string text) =>
+        text.IndexOfAny([',', '"', '\n']) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
 
     private static string F(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "-";
 }

@@ -130,6 +130,9 @@ public sealed class Trainer : IDisposable
             var delinked = EnterStage(si, stage);
             foreach (var o in Observers) o.OnStageStart(si, stage, State.GlobalStep, delinked);
             foreach (var o in Observers) o.OnNotice($"stage {stage.Name}: {_placement.Describe(si)}");
+            if (_placement.Session?.Store is { DirectIo: false } store)
+                foreach (var o in Observers)
+                    o.OnNotice($"warning: {store.Directory} refuses direct I/O (O_DIRECT); the disk tier falls back to buffered I/O there, through the page cache, so its speed and memory are not the drive's");
             using var executor = _placement.Executor(() => _stepFactory(si));
             while (State.GlobalStep < StageEnd(si) && !cancel.IsCancellationRequested)
                 TrainOneStep(si, stage, executor, auto);

@@ -172,6 +172,33 @@ public class MemoryBudgetTests
         Assert.True(OffloadFixtures.MaxRelativeDiff(trainer.Model, reference.Model) <= 1e-5);
     }
 
+    [Fact]
+    public void Where_the_drive_refuses_direct_io_the_run_goes_on_buffered_and_says_so_naming_the_folder()
+    {
+        using var corpus = new TinyCorpus();
+        using var data = corpus.Open();
+        var run = corpus.Run(2, 2, "buffered") with
+        {
+            Stages = [corpus.Run().Stages[0] with { Steps = 2, Offload = false }, corpus.Run().Stages[1] with { Steps = 2 }],
+            Offload = new OffloadConfig { Params = Tier.Disk, Grads = Tier.Disk, Optimizer = Tier.Disk, Dir = Path.Combine(corpus.Root, "tmpfs-like") },
+        };
+        var seen = new NoticeObserver();
+        GiantSharp.Offload.Storage.DirectFile.SimulateRefusal = true;
+        try
+        {
+            using var trainer = new Trainer(run, data, [seen]);
+            trainer.Run();
+        }
+        finally
+        {
+            GiantSharp.Offload.Storage.DirectFile.SimulateRefusal = false;
+        }
+        Assert.Equal(4, seen.Steps.Count);
+        var warning = Assert.Single(seen.Notices, n => n.StartsWith("warning:"));
+        Assert.Contains(Path.Combine(corpus.Root, "tmpfs-like"), warning);
+        Assert.Contains("refuses direct I/O", warning);
+    }
+
     private sealed class NoticeObserver : ITrainingObserver
     {
         public List<string> Notices { get; } = new();

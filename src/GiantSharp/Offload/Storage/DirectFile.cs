@@ -39,8 +39,10 @@ internal sealed unsafe class DirectFile : IDisposable
     /// <summary>The file's size in bytes (a multiple of <see cref="Alignment"/> for files this class creates).</summary>
     public long Length { get; }
 
-    /// <summary>Test hook: when true, opening with O_DIRECT is treated as refused (as on a file system without it).</summary>
-    internal static bool SimulateRefusal { get; set; }
+    /// <summary>Test hook: when true, opening with O_DIRECT on this thread is treated as refused (as on a file system without it).</summary>
+    internal static bool SimulateRefusal { get => _simulateRefusal; set => _simulateRefusal = value; }
+
+    [ThreadStatic] private static bool _simulateRefusal;
 
     /// <summary>Rounds <paramref name="bytes"/> up to a multiple of <see cref="Alignment"/>.</summary>
     public static long Padded(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;
