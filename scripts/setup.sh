@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what GiantSharp needs on a fresh Debian 12 machine (as root) and builds it:
 # g++ and patchelf (for the libstdc++ fix of TorchSharp's native library, see build/native),
-# the real corpora (fortunes-zh, fortunes), and the NuGet packages (restore). Idempotent.
+# the real corpora (fortunes-zh, fortunes), the clothing images of the multimodal demo
+# (dataset-fashion-mnist), and the NuGet packages (restore). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -9,6 +10,7 @@ command -v g++ >/dev/null || need+=(g++)
 command -v patchelf >/dev/null || need+=(patchelf)
 [ -e /usr/share/games/fortunes/tang300 ] || [ -d /usr/share/games/fortunes/zh ] || need+=(fortunes-zh)
 [ -e /usr/share/games/fortunes/fortunes ] || need+=(fortunes)
+[ -e /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "setup: please install as root: apt-get install -y ${need[*]}" >&2; exit 1; fi
   apt-get update -qq

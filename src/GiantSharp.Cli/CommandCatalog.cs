@@ -14,6 +14,7 @@ internal static class CommandCatalog
         yield return DelinkCommand.Create();
         yield return EvalCommand.Create();
         yield return GenerateCommand.Create();
+        yield return CaptionCommand.Create();
         yield return DemoCommand.Create();
         yield return BenchCommand.Create();
     }

@@ -16,6 +16,7 @@ internal static class BenchCommand
         yield return BenchMoeCommand.Create();
         yield return BenchOffloadCommand.Create();
         yield return BenchDiskCommand.Create();
+        yield return BenchImageTokensCommand.Create();
     }
 
     public static Command Create()

@@ -20,7 +20,7 @@ internal static class DemoCommand
         var preset = new Option<string>("--preset")
         {
             Description = "Demo preset: m6-budget (default: the memory-bound comparison, English fortunes, max_memory 1GiB), demo-tang (Tang/Song poems, equal steps), " +
-                "demo-english (fortunes, equal steps), demo-tang-offload (the Real Giant streamed from disk), m6-moe-tiny (MoE), or a config path.",
+                "demo-english (fortunes, equal steps), demo-tang-offload (the Real Giant streamed from disk), m6-moe-tiny (MoE), m6-fashion (M6 images and text: clothes), or a config path.",
             DefaultValueFactory = _ => "m6-budget",
         };
         var seconds = new Option<double>("--seconds") { Description = "Memory-bound presets: seconds of training per run (eval excluded).", DefaultValueFactory = _ => 240 };
@@ -52,6 +52,12 @@ internal static class DemoCommand
             var path = ConfigLoader.Resolve(presetName);
             var baseRun = ConfigLoader.Load(path, CommonOptions.Overrides(r, set, maxMemory));
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
+            if (MultimodalDemo.Applies(baseRun))
+            {
+                if (r.GetValue(extend) > 0 || r.GetValue(modes) is not null) throw new Errors.ConfigException("--extend", "--extend and --delink-modes are for the text demos");
+                MultimodalDemo.Run(baseRun, outDir, path);
+                return 0;
+            }
             if (baseRun.Offload?.MaxMemory is not null)
             {
                 if (r.GetValue(seconds) is var s and (<= 0 or double.NaN)) throw new Errors.ConfigException("--seconds", $"must be > 0, got {s}");

@@ -12,8 +12,8 @@ internal static class EvalCommand
     public static Command Create()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "Checkpoint, or run folder (its latest checkpoint)." };
-        var data = new Argument<string>("data") { Description = "Prepared corpus folder (giant prepare); its val split is used." };
-        var sequences = new Option<int>("--sequences") { Description = "Validation windows of seq_len tokens (default: as many as fit without overlap, at most 512).", DefaultValueFactory = _ => 0 };
+        var data = new Argument<string>("data") { Description = "Prepared corpus folder (giant prepare), text or image-text; its val split is used." };
+        var sequences = new Option<int>("--sequences") { Description = "Validation windows of seq_len tokens, or image-text rows (default: as many windows as fit without overlap, at most 512; 512 rows).", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 16 };
         var threads = CommonOptions.Threads();
         var command = new Command("eval", "Print the validation loss and perplexity of a checkpoint.") { checkpoint, data, sequences, batch, threads };
@@ -21,16 +21,18 @@ internal static class EvalCommand
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
             using var ckpt = LoadedCheckpoint.Open(r.GetValue(checkpoint)!);
-            using var corpus = PreparedCorpus.Open(r.GetValue(data)!);
+            using var corpus = Config.CorpusProvisioner.OpenPrepared(r.GetValue(data)!);
             if (corpus.Tokenizer.Identity != ckpt.Tokenizer.Identity)
                 throw new DataException(corpus.Directory, $"tokenizer {corpus.Tokenizer.Identity} differs from the checkpoint's {ckpt.Tokenizer.Identity}");
             var seqLen = ckpt.Config.Model.SeqLen;
-            corpus.Val.EnsureFits(seqLen);
+            corpus.EnsureFits(seqLen, ckpt.Config.Model.PatchDim);
             var n = r.GetValue(sequences);
-            if (n <= 0) n = (int)Math.Clamp((corpus.Val.Length - 1) / seqLen, 1, 512);
-            var loss = Evaluator.Loss(ckpt.Model, corpus.Val, n, Math.Max(1, r.GetValue(batch)));
+            if (n <= 0) n = corpus is PreparedCorpus text ? (int)Math.Clamp((text.Val.Length - 1) / seqLen, 1, 512) : 512;
+            var loss = Evaluator.Loss(ckpt.Model, corpus, n, Math.Max(1, r.GetValue(batch)));
             Console.WriteLine($"checkpoint {ckpt.Directory} (step {ckpt.State.GlobalStep})");
-            Console.WriteLine($"val loss {loss:F4} nats/token, perplexity {Math.Exp(loss):F3} over {n} x {seqLen} tokens");
+            Console.WriteLine(corpus is PreparedCorpus
+                ? $"val loss {loss:F4} nats/token, perplexity {Math.Exp(loss):F3} over {n} x {seqLen} tokens"
+                : $"val loss {loss:F4} nats per predicted token (caption words and image codes), perplexity {Math.Exp(loss):F3} over {n} rows");
             return 0;
         });
         return command;

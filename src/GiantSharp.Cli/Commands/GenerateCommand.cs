@@ -4,7 +4,10 @@ using GiantSharp.Inference;
 
 namespace GiantSharp.Cli.Commands;
 
-/// <summary><c>giant generate CHECKPOINT --prompt TEXT</c>: samples a continuation from a trained model.</summary>
+/// <summary>
+/// <c>giant generate CHECKPOINT --prompt TEXT</c>: samples a continuation from a trained model; with an image-text
+/// checkpoint, <c>--image-prompt TEXT --count N --out FILE.png</c> draws images (<see cref="ImagePrompts"/>).
+/// </summary>
 internal static class GenerateCommand
 {
     public static Command Create()
@@ -17,11 +20,18 @@ internal static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling: smallest set of tokens with this much probability.", DefaultValueFactory = _ => 0.95 };
         var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text).", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
-        var command = new Command("generate", "Sample text from a checkpoint.") { checkpoint, prompt, maxTokens, temperature, topK, topP, seed, threads };
+        var images = new ImagePrompts();
+        var command = new Command("generate", "Sample text from a checkpoint, or images (--image-prompt) from an image-text checkpoint.") { checkpoint, prompt, maxTokens, temperature, topK, topP, seed, threads };
+        foreach (var option in images.Options) command.Options.Add(option);
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
             using var ckpt = LoadedCheckpoint.Open(r.GetValue(checkpoint)!);
+            if (images.Prompt(r) is not null)
+            {
+                Console.WriteLine(images.Run(r, ckpt, r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(seed)));
+                return 0;
+            }
             Console.WriteLine(Sample(ckpt, r.GetValue(prompt)!, r.GetValue(maxTokens), r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(seed)));
             return 0;
         });

@@ -40,7 +40,8 @@ internal static class InfoCommand
         if (overrideVocab is { } v) return v;
         if (run.Model.VocabSize > 0) return run.Model.VocabSize;
         var meta = Path.Combine(run.Data.Dir, PreparedCorpus.MetaFileName);
-        return File.Exists(meta) ? CorpusMeta.Read(meta).Tokenizer.VocabSize : 0;
+        var images = Path.Combine(run.Data.Dir, Data.Images.ImageTextMeta.FileName);
+        return File.Exists(meta) ? CorpusMeta.Read(meta).Tokenizer.VocabSize : File.Exists(images) ? Data.Images.ImageTextMeta.Read(images).Tokenizer.VocabSize : 0;
     }
 
     private static void Print(RunConfig run, ModelConfig model)

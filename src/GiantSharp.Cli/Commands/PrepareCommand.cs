@@ -5,7 +5,8 @@ namespace GiantSharp.Cli.Commands;
 
 /// <summary>
 /// <c>giant prepare INPUT... --out DIR --tokenizer byte|char|gpt2 [--val-fraction 0.1] [--seed 1234]
-/// [--format auto|text|jsonl|fortune]</c>: UTF-8 text to token shards with a train/val split.
+/// [--format auto|text|jsonl|fortune]</c>: UTF-8 text to token shards with a train/val split; or an idx image folder
+/// to an image-text corpus (<see cref="PrepareImages"/>).
 /// </summary>
 internal static class PrepareCommand
 {
@@ -17,17 +18,25 @@ internal static class PrepareCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var outDir = new Option<string>("--out") { Description = "Corpus folder to write train.bin, val.bin and meta.json into.", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = $"Tokenizer: {string.Join(", ", TokenizerFactory.Kinds)}.", Required = true };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = $"Tokenizer of text: {string.Join(", ", TokenizerFactory.Kinds)} (required for text; an idx image folder needs none)." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of documents held out for validation, in (0, 1).", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the document shuffle that makes the split.", DefaultValueFactory = _ => 1234 };
-        var format = new Option<string>("--format") { Description = $"Input format: {string.Join(", ", CorpusReader.Formats)}.", DefaultValueFactory = _ => "auto" };
+        var format = new Option<string>("--format") { Description = $"Input format: {string.Join(", ", CorpusReader.Formats)}, idx (an image folder; auto detects it).", DefaultValueFactory = _ => "auto" };
+        var images = new PrepareImages();
 
-        var command = new Command("prepare", "Tokenize UTF-8 text into memory-mapped token shards with a train/val split.")
+        var command = new Command("prepare", "Tokenize UTF-8 text into memory-mapped token shards with a train/val split, or an idx image folder into an image-text corpus.")
         {
             inputs, outDir, tokenizer, valFraction, seed, format,
         };
+        foreach (var option in images.Options) command.Options.Add(option);
         command.SetAction((ParseResult r) =>
         {
+            if (PrepareImages.Applies(r.GetValue(inputs)!, r.GetValue(format)))
+            {
+                images.Run(r, r.GetValue(inputs)![0], r.GetValue(outDir)!, r.GetValue(tokenizer), r.GetValue(valFraction), r.GetValue(seed), r.InvocationConfiguration.Output);
+                return 0;
+            }
+            if (r.GetValue(tokenizer) is null) throw new Errors.ConfigException("--tokenizer", $"is required for text: {string.Join(", ", TokenizerFactory.Kinds)}");
             var info = CorpusPreparer.Prepare(
                 r.GetValue(inputs)!, r.GetValue(outDir)!, r.GetValue(tokenizer)!,
                 r.GetValue(valFraction), r.GetValue(seed), r.GetValue(format));

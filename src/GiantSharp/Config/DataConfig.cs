@@ -16,6 +16,8 @@ public sealed record DataConfig
     public string Tokenizer { get; init; } = "char";
     /// <summary>Share of documents held out for validation when preparing.</summary>
     public double ValFraction { get; init; } = 0.1;
+    /// <summary>How an idx image folder in <see cref="Sources"/> becomes an image-text corpus (patch size, codes, classes); defaults when null.</summary>
+    public ImageDataConfig? Images { get; init; }
 
     /// <summary>Checks the fields.</summary>
     /// <exception cref="ConfigException">The first bad field, by key.</exception>
@@ -23,5 +25,6 @@ public sealed record DataConfig
     {
         if (string.IsNullOrWhiteSpace(Dir)) throw new ConfigException("data.dir", "must name the prepared corpus folder");
         if (ValFraction is <= 0 or >= 1) throw new ConfigException("data.val_fraction", $"must be in (0, 1), got {ValFraction}");
+        Images?.Validate();
     }
 }

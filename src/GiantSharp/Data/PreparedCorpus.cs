@@ -1,4 +1,5 @@
 using GiantSharp.Errors;
+using static TorchSharp.torch;
 
 namespace GiantSharp.Data;
 
@@ -6,7 +7,7 @@ namespace GiantSharp.Data;
 /// A corpus folder written by <see cref="CorpusPreparer.Prepare"/>, opened for training: its tokenizer
 /// and its memory-mapped train and val shards. Dispose to unmap the shards.
 /// </summary>
-public sealed class PreparedCorpus : IDisposable
+public sealed class PreparedCorpus : ITrainingCorpus
 {
     /// <summary>The metadata file in a corpus folder.</summary>
     public const string MetaFileName = "meta.json";
@@ -63,6 +64,30 @@ public sealed class PreparedCorpus : IDisposable
 
     /// <summary>The validation tokens.</summary>
     public TokenShard Val { get; }
+
+    /// <inheritdoc />
+    public void EnsureFits(int seqLen, int patchDim)
+    {
+        Train.EnsureFits(seqLen);
+        Val.EnsureFits(seqLen);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Windows of the train shard at <see cref="BatchSampler"/>'s offsets.</remarks>
+    public (Tensor X, Tensor Y) TrainBatch(int seqLen, long seed, long index, int batchSize) =>
+        new BatchSampler(Train, seqLen, seed).Batch(index, batchSize);
+
+    /// <inheritdoc />
+    public int ValBatchCount(int sequences, int batchSize) => (sequences + batchSize - 1) / batchSize;
+
+    /// <inheritdoc />
+    /// <remarks>Windows of the val shard at <see cref="BatchSampler.EvalOffsets"/>.</remarks>
+    public (Tensor X, Tensor Y) ValBatch(int seqLen, int sequences, int batchSize, int index)
+    {
+        var offsets = BatchSampler.EvalOffsets(Val, seqLen, sequences);
+        int start = index * batchSize;
+        return Val.GetBatch(offsets.AsSpan(start, Math.Min(batchSize, offsets.Length - start)), seqLen);
+    }
 
     /// <summary>Unmaps both shards.</summary>
     public void Dispose()

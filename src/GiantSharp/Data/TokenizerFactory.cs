@@ -24,7 +24,7 @@ public static class TokenizerFactory
         : throw new ConfigException("tokenizer", $"unknown tokenizer '{kind}' ({string.Join(", ", Kinds)})");
 
     /// <summary>What meta.json stores for <paramref name="tokenizer"/>.</summary>
-    public static TokenizerSpec ToSpec(ITokenizer tokenizer) => new(
+    public static TokenizerSpec ToSpec(ITokenizer tokenizer) => tokenizer is Images.ImageTextTokenizer imageText ? imageText.ToSpec() : new(
         tokenizer.Kind,
         tokenizer.Identity,
         tokenizer.VocabSize,
@@ -42,6 +42,7 @@ public static class TokenizerFactory
         {
             case "byte": tokenizer = new ByteTokenizer(); break;
             case "gpt2": tokenizer = new Gpt2Tokenizer(); break;
+            case Images.ImageTextTokenizer.KindName: tokenizer = Images.ImageTextTokenizer.FromSpec(spec, metaPath); break;
             case "char":
                 if (spec.Vocab is null)
                     throw new DataException(metaPath, "tokenizer.vocab is missing (needed for the char tokenizer)");

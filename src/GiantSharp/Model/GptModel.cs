@@ -6,9 +6,11 @@ using static TorchSharp.torch.nn;
 namespace GiantSharp.Model;
 
 /// <summary>
-/// GPT-style decoder of the M6 family: token embedding (+ learned positions unless rope), dropout,
-/// a <see cref="LayerStack"/> of pre-LN blocks, a final LayerNorm, and an LM head tied to the token
-/// embedding. Legend: B batch, T time (tokens), C d_model, H heads, V vocab_size, E experts.
+/// GPT-style decoder of the M6 family: token embedding (+ learned positions unless rope; + a projection of
+/// continuous image patches when patch_dim > 0), dropout, a <see cref="LayerStack"/> of pre-LN blocks, a final
+/// LayerNorm, and an LM head tied to the token embedding. Text input is causal; multimodal input
+/// (<see cref="ModelInput"/>) attends bidirectionally over its conditioning prefix (<see cref="PrefixLmMask"/>).
+/// Legend: B batch, T time (tokens), C d_model, H heads, V vocab_size, E experts, P patch_dim.
 /// The model knows nothing of devices, offloading or training phases: sharing, delinking and offloading
 /// act on it from outside (GiantSharp.Sharing, GiantSharp.Offload). Source: GPT-2; M6-10T sec. 3.
 /// </summary>
@@ -16,6 +18,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
 {
     private readonly Embedding wte;
     private readonly Embedding? wpe;
+    private readonly Linear? patch_embed;
     private readonly Dropout drop;
     private readonly LayerStack h;
     private readonly LayerNorm ln_f;
@@ -49,12 +52,14 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
         wte = Embedding(config.VocabSize, config.DModel);
         wpe = config.Positional == "learned" ? Embedding(config.SeqLen, config.DModel) : null;
+        patch_embed = config.PatchDim > 0 ? Linear(config.PatchDim, config.DModel, hasBias: false) : null;   // the patch token's embedding is its bias
         drop = Dropout(config.Dropout);
         h = new LayerStack(blocks, map);
         ln_f = LayerNorm(config.DModel, eps: config.LayerNormEps, bias: config.Bias);
         RegisterComponents();
         Init.Embedding(wte, config.InitStd);
         if (wpe is not null) Init.Embedding(wpe, config.InitStd);
+        if (patch_embed is not null) Init.Linear(patch_embed, config.InitStd);
     }
 
     /// <summary>State-dict key of the layer stack: block b's parameters are named <c>h.{b}.*</c>.</summary>
@@ -69,20 +74,33 @@ public sealed class GptModel : Module<Tensor, Tensor>
     /// <summary>Whether layer <paramref name="layer"/> of a model of this shape has an MoE FFN.</summary>
     public static bool IsMoeLayer(ModelConfig config, int layer) => config.Moe?.IsMoeLayer(layer) ?? false;
 
-    /// <summary>Token ids (B, T) int64, T &lt;= seq_len -> residual stream (B, T, C).</summary>
-    /// <exception cref="ArgumentException">T exceeds seq_len.</exception>
-    public Tensor Embed(Tensor idx)
+    /// <summary>
+    /// Token ids (B, T), or a multimodal input (B, T, 2 + P) (<see cref="ModelInput"/>), int64, T &lt;= seq_len ->
+    /// residual stream (B, T, C). Also sets the attention of every block for this input: causal, or prefix LM when a
+    /// row has a conditioning prefix (<see cref="TransformerBlock.PrefixLengths"/>), for the layers that follow.
+    /// </summary>
+    /// <param name="idx">The input.</param>
+    /// <param name="start">Position of its first token (learned positions start..start+T-1); nonzero only when decoding with a cache.</param>
+    /// <exception cref="ArgumentException">start + T exceeds seq_len, the channels do not match patch_dim, or a prefix is not a leading run.</exception>
+    public Tensor Embed(Tensor idx, long start = 0)
     {
         long t = idx.shape[1];
-        if (t > Config.SeqLen) throw new ArgumentException($"sequence of {t} tokens is longer than seq_len = {Config.SeqLen}", nameof(idx));
-        var x = wte.call(idx);                                              // (B, T, C)
-        if (wpe is not null) x = x + wpe.call(arange(t, dtype: ScalarType.Int64, device: idx.device)); // + (T, C)
+        if (start < 0 || start + t > Config.SeqLen) throw new ArgumentException($"positions {start}..{start + t - 1} go beyond seq_len = {Config.SeqLen}", nameof(idx));
+        if (idx.dim() == 3 && idx.shape[2] != ModelInput.PatchChannel + Config.PatchDim)
+            throw new ArgumentException($"a multimodal input has 2 + patch_dim = {ModelInput.PatchChannel + Config.PatchDim} channels, got {idx.shape[2]}", nameof(idx));
+        var ids = idx.dim() == 3 ? idx.select(2, ModelInput.TokenChannel) : idx;                   // (B, T)
+        var prefix = idx.dim() == 3 ? ModelInput.PrefixLengths(idx) : null;
+        foreach (var block in h.UniqueBlocks) block.PrefixLengths = prefix;
+        var x = wte.call(ids);                                              // (B, T, C)
+        if (patch_embed is not null && idx.dim() == 3)
+            x = x + patch_embed.call(idx[.., .., ModelInput.PatchChannel..].to(x.dtype) / ModelInput.PatchScale); // + (B, T, P) @ (P, C)
+        if (wpe is not null) x = x + wpe.call(arange(start, start + t, dtype: ScalarType.Int64, device: idx.device)); // + (T, C)
         return drop.call(x);
     }
 
     /// <summary>Residual stream (B, T, C) -> logits (B, T, V): final LayerNorm, then the tied LM head.</summary>
     public Tensor Head(Tensor x) => functional.linear(ln_f.call(x), wte.weight!);
 
-    /// <summary>Token ids (B, T) int64 -> next-token logits (B, T, V).</summary>
+    /// <summary>Token ids (B, T) or a multimodal input (B, T, 2 + P), int64 -> next-token logits (B, T, V).</summary>
     public override Tensor forward(Tensor idx) => Head(h.call(Embed(idx)));
 }

@@ -27,6 +27,11 @@ public sealed record ModelConfig
     public int SeqLen { get; init; } = 128;
     /// <summary>Position encoding: <c>learned</c> (GPT-2 absolute embeddings) or <c>rope</c> (rotary, Su et al. 2021).</summary>
     public string Positional { get; init; } = "learned";
+    /// <summary>
+    /// Width P of the continuous patch features a multimodal input carries (M6's image features; e.g. 16 for 4x4
+    /// grayscale patches), in values per position. 0: token ids only. See <see cref="ModelInput"/> for the layout.
+    /// </summary>
+    public int PatchDim { get; init; }
 
     // --- regularisation and numerics ---
     /// <summary>Dropout probability on embeddings, attention weights and residual branches, in [0, 1).</summary>
@@ -55,6 +60,7 @@ public sealed record ModelConfig
         Positive(prefix, "d_model", DModel);
         Positive(prefix, "d_ff", DFf);
         Positive(prefix, "seq_len", SeqLen);
+        if (PatchDim < 0) throw new ConfigException($"{prefix}.patch_dim", $"must be >= 0 (0: text only), got {PatchDim}");
         if (VocabSize < 0) throw new ConfigException($"{prefix}.vocab_size", $"must be >= 0 (0: from the tokenizer), got {VocabSize}");
         if (DModel % NHead != 0) throw new ConfigException($"{prefix}.d_model", $"{DModel} is not divisible by n_head = {NHead}");
         if (Positional is not ("learned" or "rope")) throw new ConfigException($"{prefix}.positional", $"must be 'learned' or 'rope', got '{Positional}'");

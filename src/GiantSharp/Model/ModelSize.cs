@@ -49,9 +49,9 @@ public sealed record ModelSize(long TotalParameters, long UniqueParameters, long
         return new ModelSize(total, unique, active, flops);
     }
 
-    /// <summary>Parameters outside the layer stack: token embedding (tied with the LM head), learned positions, final LayerNorm.</summary>
+    /// <summary>Parameters outside the layer stack: token embedding (tied with the LM head), learned positions, patch projection, final LayerNorm.</summary>
     public static long OutsideParameters(ModelConfig config) =>
-        (long)config.VocabSize * config.DModel + PositionEmbeddingParameters(config) + LayerNorm(config);
+        (long)config.VocabSize * config.DModel + PositionEmbeddingParameters(config) + (long)config.PatchDim * config.DModel + LayerNorm(config);
 
     private static long PositionEmbeddingParameters(ModelConfig config) =>
         config.Positional == "learned" ? (long)config.SeqLen * config.DModel : 0;

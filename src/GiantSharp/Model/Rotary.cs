@@ -11,12 +11,12 @@ public static class Rotary
     /// <summary>Frequency base theta.</summary>
     public const double Base = 10000.0;
 
-    /// <summary>Rotates q and k, both (B, H, T, D) with D even, by their positions 0..T-1.</summary>
-    public static (Tensor Q, Tensor K) Apply(Tensor q, Tensor k)
+    /// <summary>Rotates q and k, both (B, H, T, D) with D even, by their positions <paramref name="start"/> .. start+T-1.</summary>
+    public static (Tensor Q, Tensor K) Apply(Tensor q, Tensor k, long start = 0)
     {
         long t = q.shape[2], d = q.shape[3];
         var invFreq = pow(Base, arange(0, d, 2, dtype: ScalarType.Float32, device: q.device) / -(double)d); // (D/2)
-        var angles = outer(arange(t, dtype: ScalarType.Float32, device: q.device), invFreq);              // (T, D/2)
+        var angles = outer(arange(start, start + t, dtype: ScalarType.Float32, device: q.device), invFreq); // (T, D/2)
         var emb = cat([angles, angles], dim: -1);                                                          // (T, D)
         var cos = emb.cos().to(q.dtype);
         var sin = emb.sin().to(q.dtype);

@@ -38,6 +38,12 @@ public sealed class TransformerBlock : Module<Tensor, Tensor>
     /// <summary>Whether the FFN is a mixture of experts.</summary>
     public bool IsMoe { get; }
 
+    /// <summary>
+    /// Each row's conditioning prefix length for the forward passes that follow (attention bidirectional over it, causal
+    /// after it; <see cref="PrefixLmMask"/>), or null for causal attention. <see cref="GptModel.Embed"/> sets it for its input.
+    /// </summary>
+    public int[]? PrefixLengths { get => attn.PrefixLengths; set => attn.PrefixLengths = value; }
+
     /// <summary>The feed-forward sub-module (dense or MoE), for inspection and offload plans.</summary>
     public Module<Tensor, Tensor> Ffn => mlp;
 

@@ -24,7 +24,7 @@ namespace GiantSharp.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private readonly PreparedCorpus _corpus;
+    private readonly ITrainingCorpus _corpus;
     private readonly Func<int, ITrainStep> _stepFactory;
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
@@ -37,7 +37,7 @@ public sealed class Trainer : IDisposable
     /// checkpoint <paramref name="resumeFrom"/> (a checkpoint folder or a run folder).
     /// </summary>
     /// <param name="config">The run (validated); vocab_size 0 is taken from the corpus's tokenizer.</param>
-    /// <param name="corpus">The prepared corpus (train and val shards).</param>
+    /// <param name="corpus">The corpus (train and val splits): text, or image-text for a multimodal model.</param>
     /// <param name="observers">Who is told of progress (more can be added to <see cref="Observers"/>).</param>
     /// <param name="stepFactory">Chooses the step executor of a resident stage, by stage index (default: resident);
     /// a stage the config offloads (<see cref="RunConfig.IsOffloaded"/>) streams its layers.</param>
@@ -45,7 +45,7 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ConfigException">vocab_size is smaller than the tokenizer's, or the config does not fit the checkpoint.</exception>
     /// <exception cref="DataException">The corpus is too short for seq_len, or the checkpoint does not match.</exception>
     /// <remarks>Resuming an offloaded run builds the model block by block, its streamed tensors hollow: it never holds the whole model.</remarks>
-    public Trainer(RunConfig config, PreparedCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
+    public Trainer(RunConfig config, ITrainingCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
         Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null)
     {
         Config = ResolveVocab(config, corpus.Tokenizer);
@@ -54,8 +54,7 @@ public sealed class Trainer : IDisposable
         _stepFactory = stepFactory ?? (_ => new ResidentTrainStep());
         _device = new Device(Config.Device);
         _checkpoints = new CheckpointStore(Path.Combine(Config.OutDir, "checkpoints"));
-        corpus.Train.EnsureFits(Config.Model.SeqLen);
-        corpus.Val.EnsureFits(Config.Model.SeqLen);
+        corpus.EnsureFits(Config.Model.SeqLen, Config.Model.PatchDim);
         Optimizer = new AdamW(Config.Optimizer.ToAdamW());
 
         if (resumeFrom is null)
@@ -125,7 +124,6 @@ public sealed class Trainer : IDisposable
     public void Run(CancellationToken cancel = default)
     {
         var auto = new AutoDelink(Config, MeasureAgreement);
-        var sampler = new BatchSampler(_corpus.Train, Config.Model.SeqLen, Config.Seed);
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];
@@ -137,7 +135,7 @@ public sealed class Trainer : IDisposable
                     o.OnNotice($"warning: {store.Directory} refuses direct I/O (O_DIRECT); the disk tier falls back to buffered I/O there, through the page cache, so its speed and memory are not the drive's");
             using var executor = _placement.Executor(() => _stepFactory(si));
             while (State.GlobalStep < StageEnd(si) && !cancel.IsCancellationRequested)
-                TrainOneStep(si, stage, executor, sampler, auto);
+                TrainOneStep(si, stage, executor, auto);
             if (cancel.IsCancellationRequested) return;
             State = State with { StageIndex = si + 1 };
         }
@@ -168,7 +166,7 @@ public sealed class Trainer : IDisposable
         return delink;
     }
 
-    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, BatchSampler sampler, AutoDelink auto)
+    private void TrainOneStep(int si, StageConfig stage, ITrainStep executor, AutoDelink auto)
     {
         var ends = Enumerable.Range(0, Config.Stages.Count).Select(StageEnd).ToArray();
         var lr = new LrSchedule(Config.Schedule, Config.Stages, ends).At(State.GlobalStep);
@@ -180,7 +178,7 @@ public sealed class Trainer : IDisposable
             var micro = new List<MicroBatch>(stage.AccumulationSteps);
             for (int a = 0; a < stage.AccumulationSteps; a++)
             {
-                var (x, y) = sampler.Batch(State.DataPosition + a, stage.MicroBatch);
+                var (x, y) = _corpus.TrainBatch(Config.Model.SeqLen, Config.Seed, State.DataPosition + a, stage.MicroBatch);
                 micro.Add(new MicroBatch(x.to(_device), y.to(_device)));
             }
             if (auto.Due(si, State.GlobalStep + 1, Model)) agreement = auto.Measure(Model, micro[0].X, micro[0].Y);   // before the update, on its batch
@@ -219,7 +217,7 @@ public sealed class Trainer : IDisposable
         var evalEvery = stage.EvalEvery ?? Config.Eval.Every;
         if (isLastOfStage || (evalEvery > 0 && State.GlobalStep % evalEvery == 0))
         {
-            var val = Evaluator.Loss(Model, _corpus.Val, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
+            var val = Evaluator.Loss(Model, _corpus, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
             foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
         }
         if ((isLast && Config.Checkpoint.Final) || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))

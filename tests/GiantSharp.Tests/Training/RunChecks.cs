@@ -11,7 +11,7 @@ internal static class RunChecks
     /// Runs <paramref name="split"/> until step <paramref name="stopAt"/> (it must checkpoint there), lets
     /// <paramref name="inspect"/> look at that checkpoint folder, resumes from the run folder, and returns what the resumed part logged.
     /// </summary>
-    public static RecordingObserver StopAndResume(RunConfig split, PreparedCorpus data, int stopAt, Action<string>? inspect = null)
+    public static RecordingObserver StopAndResume(RunConfig split, ITrainingCorpus data, int stopAt, Action<string>? inspect = null)
     {
         using (var cts = new CancellationTokenSource())
         using (var t = new Trainer(split, data, [new StopAt(stopAt, cts)]))
@@ -29,7 +29,7 @@ internal static class RunChecks
     /// <paramref name="stopAt"/> and resumes (<see cref="StopAndResume"/>), and asserts the resumed part logs the
     /// remaining steps with the whole run's numbers.
     /// </summary>
-    public static void AssertResumeEqualsUninterrupted(RunConfig config, PreparedCorpus data, int stopAt, Action<string>? inspect = null)
+    public static void AssertResumeEqualsUninterrupted(RunConfig config, ITrainingCorpus data, int stopAt, Action<string>? inspect = null)
     {
         var whole = new RecordingObserver();
         using (var t = new Trainer(config, data, [whole])) t.Run();
