@@ -26,10 +26,12 @@ internal static class DemoCommand
         var seconds = new Option<double>("--seconds") { Description = "Memory-bound presets: seconds of training per run (eval excluded).", DefaultValueFactory = _ => 240 };
         var pseudoShare = new Option<string>("--switch")
         {
-            Description = "Memory-bound presets: share of (a)'s training time spent as the Pseudo Giant before delinking, in [0, 1); several, comma-separated, run (a) once each against one (b) per seed.",
+            Description = "Share of (a)'s training spent as the Pseudo Giant before delinking; several, comma-separated, run (a) once each against one (b) per seed. " +
+                "Memory-bound presets: shares of the training time in [0, 1) (default 0.75). Equal-steps presets: shares of the steps in (0, 1), or 'auto' (delink.when auto, " +
+                "at most the preset's own split); default: the preset's split, one run.",
             DefaultValueFactory = _ => "0.75",
         };
-        var seeds = new Option<int>("--seeds") { Description = "Memory-bound presets: seeds to run, each a pair (a), (b); the first is the config's seed.", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds to run, each with its own (b) and (a) per switch point; the first is the config's seed.", DefaultValueFactory = _ => 1 };
         var maxMemory = CommonOptions.MaxMemory();
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
@@ -64,6 +66,15 @@ internal static class DemoCommand
                 CommonOptions.AtLeast(r, seeds, 1);
                 if (baseRun.Stages.Count != 2) throw new Errors.ConfigException("stages", $"the memory-bound demo needs two stages (Pseudo Giant, Real Giant), got {baseRun.Stages.Count}");
                 BudgetDemo.Run(baseRun, path, outDir, r.GetValue(seconds), Switches(r.GetValue(pseudoShare)!), r.GetValue(seeds));
+                return 0;
+            }
+            CommonOptions.AtLeast(r, seeds, 1);
+            if (r.GetResult(pseudoShare) is { Implicit: false } || r.GetValue(seeds) > 1)
+            {
+                if (r.GetValue(extend) > 0 || r.GetValue(modes) is not null) throw new Errors.ConfigException("--switch", "a switch sweep (--switch or --seeds) cannot be combined with --extend or --delink-modes");
+                var ownShare = baseRun.Stages.Count > 0 ? baseRun.Stages[0].Steps / (double)Math.Max(1, baseRun.TotalSteps) : 0.5;
+                var points = r.GetResult(pseudoShare) is { Implicit: false } ? SwitchPoint.Parse(r.GetValue(pseudoShare)!, ownShare) : [new SwitchPoint(ownShare, false)];
+                SwitchSweep.Run(baseRun, path, outDir, points, r.GetValue(seeds));
                 return 0;
             }
             if (r.GetValue(extend) < 0) throw new Errors.ConfigException("--extend", $"must be >= 0 steps, got {r.GetValue(extend)}");
