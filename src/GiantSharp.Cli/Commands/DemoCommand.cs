@@ -27,9 +27,9 @@ internal static class DemoCommand
         var pseudoShare = new Option<string>("--switch")
         {
             Description = "Share of (a)'s training spent as the Pseudo Giant before delinking; several, comma-separated, run (a) once each against one (b) per seed. " +
-                "Memory-bound presets: shares of the training time in [0, 1) (default 0.75). Equal-steps presets: shares of the steps in (0, 1), or 'auto' (delink.when auto, " +
+                "Memory-bound presets: shares of the training time in [0, 1) (default 0.5). Equal-steps presets: shares of the steps in (0, 1), or 'auto' (delink.when auto, " +
                 "at most the preset's own split); default: the preset's split, one run.",
-            DefaultValueFactory = _ => "0.75",
+            DefaultValueFactory = _ => "0.5",
         };
         var seeds = new Option<int>("--seeds") { Description = "Seeds to run, each with its own (b) and (a) per switch point; the first is the config's seed.", DefaultValueFactory = _ => 1 };
         var maxMemory = CommonOptions.MaxMemory();

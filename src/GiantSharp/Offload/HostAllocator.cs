@@ -27,6 +27,20 @@ public static class HostAllocator
     /// <returns>Whether glibc took the setting.</returns>
     public static bool ForResident() => Set(ResidentThresholdBytes);
 
+    /// <summary>
+    /// After a stage switch under a budget (delinking frees the Pseudo Giant's resident state): runs the finalizers of
+    /// tensors whose handles were dropped, then hands the heap's free memory back (malloc_trim), so the next stage's
+    /// resident set starts from what it holds.
+    /// </summary>
+    /// <returns>Whether glibc trimmed.</returns>
+    public static bool Release()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Trim();
+    }
+
     private static bool Set(int threshold)
     {
         if (!OperatingSystem.IsLinux()) return false;

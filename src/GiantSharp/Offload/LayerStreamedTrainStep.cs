@@ -115,7 +115,9 @@ public sealed class LayerStreamedTrainStep : ITrainStep
             for (int i = 0; i < n; i++)
             {
                 _streamer.Acquire(i);
+                var input = h;
                 using (var layer = NewDisposeScope()) h = model.Layers.LayerBlock(i).call(h).MoveToOuterDisposeScope();
+                input.Dispose();                                                 // only the newest (B, T, C) lives on
                 _streamer.Release(i);
             }
             _streamer.End();

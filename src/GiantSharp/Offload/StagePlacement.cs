@@ -134,6 +134,7 @@ public sealed class StagePlacement : IDisposable
         if (Session is not null) Release(optimizer);
         if (ConfigOf(stage) is { } offload) Session = StoreDelinker.DelinkToStore(model, optimizer, offload, mode);
         else Delinker.Delink(model, optimizer, mode);
+        if (_config.Offload?.MaxMemory is not null) HostAllocator.Release();
     }
 
     /// <summary>The step executor of the current stage: layer-streamed when offloaded, else <paramref name="resident"/>'s.</summary>
