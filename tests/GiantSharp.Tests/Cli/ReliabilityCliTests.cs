@@ -159,6 +159,19 @@ public class ReliabilityCliTests : IDisposable
     }
 
     [Fact]
+    public void Divergence_stops_with_its_own_code_and_latest_stays_the_last_finite_step()
+    {
+        var run = Path.Combine(Dir, "diverging");
+        var r = GiantProcess.Run(Dir, "train", Config(run), "--threads", "1", "--set", "schedule.lr=1e30", "--set", "stages[0].steps=6", "--set", "checkpoint.every=1");
+        AssertFails(r, CliErrors.Diverged, "diverged at step 2", "step-00000001");
+        Assert.EndsWith("step-00000001", CheckpointStore.Resolve(run));
+    }
+
+    [Fact]
+    public void A_tokenizer_other_than_the_corpus_is_refused_naming_both() =>
+        AssertFails(GiantProcess.Run(Dir, "train", Config(Path.Combine(Dir, "r")), "--set", "data.tokenizer=byte"), CliErrors.UserError, "data.tokenizer", "'byte'", "'char'");
+
+    [Fact]
     public void Resume_hint_keeps_every_argument()
     {
         var hint = RunFolder.ResumeCommand(["train", "c.json", "--set", "stages[0].steps=3006", "--threads", "2", "--overwrite", "--set", "name=a b"], "runs/x");
