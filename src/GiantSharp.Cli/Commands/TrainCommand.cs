@@ -27,6 +27,8 @@ internal static class TrainCommand
             if (deviceGiven) overrides.Add($"device={r.GetValue(device)}");   // the config's device stands unless --device is given
             var run = ConfigLoader.Load(r.GetValue(config)!, overrides);
             CommonOptions.Apply(r.GetValue(threads), run.Device, deviceGiven ? "--device" : "device");
+            foreach (var leftover in new Checkpointing.CheckpointStore(Path.Combine(run.OutDir, "checkpoints")).SweepLeftovers())
+                Console.WriteLine($"removed {leftover}, left by an interrupted save");
             if (r.GetValue(resume) is null) RunFolder.ClaimForFreshRun(run.OutDir, r.GetValue(overwrite));
             using var interruption = new Interruption();
             var state = Train(run, r.GetValue(resume), cancel: interruption.Token);

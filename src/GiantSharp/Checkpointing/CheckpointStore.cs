@@ -64,7 +64,11 @@ public sealed class CheckpointStore
                 opt[$"exp_avg_sq.{name}"] = st.ExpAvgSq;
             }
             Safetensors.SaveStateDict(Path.Combine(temp, OptimizerFile), opt);
-            var withSteps = state with { OptimizerSteps = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value.Step) };
+            var withSteps = state with
+            {
+                OptimizerSteps = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
+                Checksums = CheckpointChecksums.Of(temp, except: StateFile),
+            };
             WriteDurably(Path.Combine(temp, StateFile), JsonSerializer.Serialize(withSteps, ConfigLoader.JsonOptions));
             BeforePublish?.Invoke(temp);
             string? replaced = null;                                        // the same step saved again: swap by renames, delete after
@@ -121,6 +125,7 @@ public sealed class CheckpointStore
                 throw new DataException(file, "'config_json' must hold the run's config as a JSON object");
             var config = ConfigLoader.FromNode(node, source: file);
             TrainStateCheck.Check(file, state, config);
+            CheckpointChecksums.Verify(dir, state.Checksums);
             return (state, config);
         }
         catch (JsonException e)

@@ -135,6 +135,17 @@ public class ReliabilityCliTests : IDisposable
         AssertFails(GiantProcess.Run(Dir, "train", Config(Path.Combine(Dir, "r"))), CliErrors.DataError, "train.bin", "id 61183");
     }
 
+    [Theory]
+    [InlineData("model.safetensors")]
+    [InlineData("optimizer.safetensors")]
+    public void Overwritten_checkpoint_bytes_are_refused_naming_the_file(string part)
+    {
+        var (run, state) = TrainedRun();
+        var file = Path.Combine(Path.GetDirectoryName(state)!, part);
+        using (var fs = new FileStream(file, FileMode.Open, FileAccess.Write)) { fs.Seek(-8, SeekOrigin.End); fs.Write(new byte[8]); }   // inside the last tensor's data
+        AssertFails(GiantProcess.Run(Dir, "eval", run, _corpus.Dir), CliErrors.DataError, part, "checksum mismatch");
+    }
+
     [Fact]
     public void A_fresh_run_into_an_existing_run_folder_is_refused_and_overwrite_replaces_it()
     {
