@@ -38,7 +38,8 @@ public static class CorpusPreparer
         if (File.Exists(outDir))
             throw new DataException(outDir, "is a file; --out must be a folder");
 
-        var docs = CorpusReader.ReadAll(inputs, format);
+        var skipped = new List<string>();
+        var docs = CorpusReader.ReadAll(inputs, format, skipped);
         if (docs.Count < 2)
             throw new DataException(string.Join(", ", inputs), $"has {docs.Count} document; a train/val split needs at least 2 (use a folder of files, JSONL or fortune format)");
         var tokenizer = TokenizerFactory.Create(tokenizerKind, docs);
@@ -74,7 +75,7 @@ public static class CorpusPreparer
             File.Delete(metaFile);                                              // until the new meta lands, the folder reads as "not prepared", never as a mix
             foreach (var name in new[] { PreparedCorpus.TrainFileName, PreparedCorpus.ValFileName, PreparedCorpus.MetaFileName })
                 File.Move(Path.Combine(staging, name), Path.Combine(dir, name), overwrite: true);
-            return new PreparedCorpusInfo(staged, dir, Path.Combine(dir, PreparedCorpus.TrainFileName), Path.Combine(dir, PreparedCorpus.ValFileName), metaFile);
+            return new PreparedCorpusInfo(staged, dir, Path.Combine(dir, PreparedCorpus.TrainFileName), Path.Combine(dir, PreparedCorpus.ValFileName), metaFile) { Skipped = skipped };
         }
         finally
         {
