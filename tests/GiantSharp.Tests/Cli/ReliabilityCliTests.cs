@@ -183,6 +183,32 @@ public class ReliabilityCliTests : IDisposable
         AssertFails(GiantProcess.Run(Dir, "train", Config(Path.Combine(Dir, "r")), "--set", "data.tokenizer=byte"), CliErrors.UserError, "data.tokenizer", "'byte'", "'char'");
 
     [Fact]
+    public void Following_the_hint_printed_after_sigterm_finishes_the_run_with_its_overrides()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var run = Path.Combine(Dir, "signalled");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = Dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "giant.dll"), "train", Config(run), "--threads", "1",
+                     "--set", "stages[0].steps=400", "--set", "log_every=1", "--set", "checkpoint.final=true" }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string? line;
+        while ((line = p.StandardOutput.ReadLine()) is not null && !line.Contains(" step 2/400", StringComparison.Ordinal)) { }
+        Assert.NotNull(line);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()])!) kill.WaitForExit();
+        p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(60_000));
+        Assert.Equal(130, p.ExitCode);
+        var hint = stderr.Result.Split('\n').Single(l => l.Contains("continue with: ", StringComparison.Ordinal));
+        var command = hint[(hint.IndexOf("continue with: giant ", StringComparison.Ordinal) + "continue with: giant ".Length)..].Trim();
+        Assert.Contains("'stages[0].steps=400'", command);
+        var args = System.Text.RegularExpressions.Regex.Matches(command, @"'([^']*)'|(\S+)").Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).ToArray();
+        var resumed = GiantProcess.Run(Dir, args);
+        Assert.True(resumed.ExitCode == 0, resumed.StdErr);
+        Assert.Contains("done at step 400", resumed.StdOut);
+    }
+
+    [Fact]
     public void Resume_hint_keeps_every_argument()
     {
         var hint = RunFolder.ResumeCommand(["train", "c.json", "--set", "stages[0].steps=3006", "--threads", "2", "--overwrite", "--set", "name=a b"], "runs/x");
