@@ -2,35 +2,73 @@ using GiantSharp.Errors;
 
 namespace GiantSharp.Cli;
 
-/// <summary>Turns GiantSharp errors into one line on stderr and a non-zero exit code.</summary>
+/// <summary>
+/// The CLI's top-level handler: every exception becomes one line on stderr (naming the key, option or file when the
+/// error knows it) and an exit code that says what kind of failure it was; <c>--verbose</c> adds the stack trace.
+/// The codes are listed in docs/exit-codes.md.
+/// </summary>
 internal static class CliErrors
 {
-    /// <summary>Exit code for a user error (bad config, data, checkpoint, room).</summary>
+    /// <summary>Exit code of an unexpected error (a bug in GiantSharp or a library it calls); sysexits' EX_SOFTWARE.</summary>
+    public const int InternalError = 70;
+    /// <summary>Exit code for an invalid config key, command-line option or value.</summary>
     public const int UserError = 2;
-    /// <summary>Exit code for a disk that is full or unwritable.</summary>
+    /// <summary>Exit code for a disk that is full or a path that is unwritable or unreadable.</summary>
     public const int IoError = 3;
+    /// <summary>Exit code for an input or checkpoint file that is missing, corrupt, or does not match (corpus, shard, checkpoint).</summary>
+    public const int DataError = 4;
+    /// <summary>Exit code of a run stopped because its loss or gradient norm became non-finite.</summary>
+    public const int Diverged = 5;
+    /// <summary>Exit code of a run that refused to touch an existing run's files (give --resume or --overwrite).</summary>
+    public const int Refused = 6;
 
-    public static int Run(Func<int> body)
+    /// <summary>Runs <paramref name="body"/>; its exceptions become one line and an exit code.</summary>
+    /// <param name="body">The command.</param>
+    /// <param name="verbose">Print the stack trace as well.</param>
+    public static int Run(Func<int> body, bool verbose = false)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (Unwrap(e) is GiantSharpException g)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"giant: error: {g.Message}");
-            return UserError;
+            var inner = Unwrap(e);
+            var (code, line) = Describe(inner);
+            Console.Error.WriteLine("giant: " + OneLine(line) + (verbose || code != InternalError ? "" : " (run with --verbose for the stack trace)"));
+            if (verbose) Console.Error.WriteLine(inner.ToString());
+            return code;
         }
-        catch (Exception e) when (Unwrap(e) is IOException io)
-        {
-            Console.Error.WriteLine($"giant: I/O error: {io.Message}");
-            return IoError;
-        }
+    }
+
+    /// <summary>The exit code and message for <paramref name="e"/>.</summary>
+    public static (int Code, string Line) Describe(Exception e) => e switch
+    {
+        TrainingDivergedException => (Diverged, $"error: {e.Message}"),
+        RunFolderInUseException => (Refused, $"error: {e.Message}"),
+        ConfigException => (UserError, $"error: {e.Message}"),
+        DataException d when d.InnerException is IOException or UnauthorizedAccessException && !IsCorruption(d.InnerException) => (IoError, $"I/O error: {e.Message}"),
+        DataException => (DataError, $"error: {e.Message}"),
+        GiantSharpException => (UserError, $"error: {e.Message}"),
+        UnauthorizedAccessException => (IoError, $"I/O error: {e.Message}"),
+        FileNotFoundException f => (DataError, $"error: {f.FileName ?? ""}: file not found ({e.Message})"),
+        DirectoryNotFoundException => (DataError, $"error: {e.Message}"),
+        IOException => (IoError, $"I/O error: {e.Message}"),
+        OutOfMemoryException => (IoError, $"out of memory: {e.Message}"),
+        _ => (InternalError, $"internal error: {e.GetType().Name}: {e.Message}"),
+    };
+
+    private static bool IsCorruption(Exception e) => e is EndOfStreamException or InvalidDataException;
+
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? "" : lines.Length == 1 ? lines[0] : string.Join(" | ", lines.Take(3));
     }
 
     private static Exception Unwrap(Exception e)
     {
-        while ((e is AggregateException || e is System.Reflection.TargetInvocationException) && e.InnerException is not null)
+        while ((e is AggregateException || e is System.Reflection.TargetInvocationException || e is TypeInitializationException) && e.InnerException is not null)
             e = e.InnerException;
         return e;
     }

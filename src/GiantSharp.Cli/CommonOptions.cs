@@ -15,7 +15,7 @@ internal static class CommonOptions
 
     public static Option<string> Device() => new("--device")
     {
-        Description = "Compute device: cpu, or cuda[:N] where a CUDA build of libtorch is referenced.",
+        Description = "Compute device: cpu, or cuda[:N] where a CUDA build of libtorch is referenced (train: default the config's device).",
         DefaultValueFactory = _ => "cpu",
     };
 
@@ -51,11 +51,14 @@ internal static class CommonOptions
 
     /// <summary>Applies --threads and checks --device.</summary>
     /// <exception cref="ConfigException">Threads below 1, or a CUDA device without CUDA.</exception>
-    public static void Apply(int threads, string device)
+    /// <param name="threads">CPU threads for libtorch.</param>
+    /// <param name="device">The device asked for.</param>
+    /// <param name="deviceKey">Where the device came from, named in the error: the option, or the config key <c>device</c>.</param>
+    public static void Apply(int threads, string device, string deviceKey = "--device")
     {
         if (threads < 1) throw new ConfigException("--threads", $"must be >= 1, got {threads}");
         set_num_threads(threads);
         if (device.StartsWith("cuda", StringComparison.Ordinal) && !cuda.is_available())
-            throw new ConfigException("--device", $"'{device}' asked for, but this libtorch has no CUDA device (reference a libtorch-cuda package on a GPU machine)");
+            throw new ConfigException(deviceKey, $"'{device}' asked for, but this libtorch has no CUDA device (reference a libtorch-cuda package on a GPU machine)");
     }
 }

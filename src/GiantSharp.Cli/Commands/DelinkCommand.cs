@@ -23,6 +23,9 @@ internal static class DelinkCommand
         };
         command.SetAction((ParseResult r) =>
         {
+            var store = new CheckpointStore(r.GetValue(output)!);
+            if (store.HasCheckpoints())
+                throw new RunFolderInUseException(store.Root, "already holds checkpoints; delink into a new folder (nothing there was changed)");
             using var ckpt = LoadedCheckpoint.Open(r.GetValue(input)!);
             var how = ParseMode(r.GetValue(mode)) ?? ckpt.Config.Delink.OptimizerState;
             using var optimizer = ckpt.LoadOptimizer();
@@ -34,7 +37,7 @@ internal static class DelinkCommand
             double diff;
             using (no_grad()) diff = ckpt.Model.call(probe).sub(before).abs().max().item<float>();
             var state = ckpt.State with { LayerToBlock = ckpt.Model.Layers.LayerToBlock.ToArray() };
-            var path = new CheckpointStore(r.GetValue(output)!).Save(ckpt.Model, optimizer, state, keep: 1);
+            var path = store.Save(ckpt.Model, optimizer, state, keep: 1);
             var unique = ckpt.Model.parameters().Sum(p => p.numel());
             Console.WriteLine($"delinked {string.Join(", ", uses.Select((n, b) => $"block {b} x{n}"))} -> {ckpt.Model.Layers.NumLayers} layers, {unique:N0} parameters; optimizer state: {how.ToString().ToLowerInvariant()}");
             Console.WriteLine($"max |logit difference| on a probe batch: {diff:E2}");

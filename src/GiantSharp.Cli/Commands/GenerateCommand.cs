@@ -26,6 +26,7 @@ internal static class GenerateCommand
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
+            CheckSampling(r.GetValue(maxTokens), r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP));
             using var ckpt = LoadedCheckpoint.Open(r.GetValue(checkpoint)!);
             if (images.Prompt(r) is not null)
             {
@@ -36,6 +37,16 @@ internal static class GenerateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Checks the sampling options before any work, naming the option at fault.</summary>
+    /// <exception cref="Errors.ConfigException">--max-tokens below 0, --temperature negative or not finite, --top-k below 0, or --top-p outside (0, 1].</exception>
+    public static void CheckSampling(int maxTokens, double temperature, int topK, double topP)
+    {
+        if (maxTokens < 0) throw new Errors.ConfigException("--max-tokens", $"must be >= 0, got {maxTokens}");
+        if (!(temperature >= 0) || double.IsInfinity(temperature)) throw new Errors.ConfigException("--temperature", $"must be finite and >= 0, got {temperature}");
+        if (topK < 0) throw new Errors.ConfigException("--top-k", $"must be >= 0 (0: off), got {topK}");
+        if (!(topP > 0 && topP <= 1)) throw new Errors.ConfigException("--top-p", $"must be in (0, 1], got {topP}");
     }
 
     /// <summary>The prompt followed by up to <paramref name="maxTokens"/> sampled tokens, stopping at end-of-text.</summary>

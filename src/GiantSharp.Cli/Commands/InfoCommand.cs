@@ -65,8 +65,8 @@ internal static class InfoCommand
         AnsiConsole.Write(table);
         if (model.VocabSize == 0)
             AnsiConsole.MarkupLine("[yellow]vocab_size is 0 and no prepared corpus was found: embeddings are not counted (pass --vocab-size).[/]");
-        var resources = MachineResources.Probe(run.Offload?.Dir);
-        AnsiConsole.MarkupLine($"this machine: {Bytes(resources.MemoryAvailableBytes)} of memory available, {Bytes(resources.DiskFreeBytes)} free disk; the resident Real Giant's training state needs {Bytes(real.UniqueParameters * 16)} plus activations.");
+        var resources = MachineResources.Probe(run.Offload?.Dir ?? run.OutDir);   // without a disk tier, the drive the run writes its checkpoints to
+        AnsiConsole.MarkupLine($"this machine: {Bytes(resources.MemoryAvailableBytes)} of memory available, {Bytes(resources.DiskFreeBytes)} free disk at {Markup.Escape(resources.DiskPath ?? "?")}; the resident Real Giant's training state needs {Bytes(real.UniqueParameters * 16)} plus activations.");
         if (run.Offload is { MaxMemory: not null }) PrintPlans(run with { Model = model });
         else if (run.Offload is { } offload) PrintOffload(model, offload, resources);
     }

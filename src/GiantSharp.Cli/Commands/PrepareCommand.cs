@@ -56,5 +56,7 @@ internal static class PrepareCommand
         output.WriteLine($"  sources     {string.Join(", ", meta.Sources)} ({meta.Format})");
         foreach (string file in info.Files)
             output.WriteLine($"  wrote       {file} ({new FileInfo(file).Length:N0} bytes)");
+        foreach (string file in info.Skipped)
+            output.WriteLine($"  skipped     {file} (not a regular file: FIFO, socket or device)");
     }
 }

@@ -15,19 +15,25 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
         var maxMemory = CommonOptions.MaxMemory();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh even though OUT_DIR holds checkpoints of an earlier run: deletes them first (without it, such a run is refused)." };
         var command = new Command("train", "Train a model through the stages of a run config (Pseudo Giant -> delink -> Real Giant).")
         {
-            config, set, resume, threads, device, maxMemory,
+            config, set, resume, threads, device, maxMemory, overwrite,
         };
         command.SetAction((ParseResult r) =>
         {
-            var overrides = CommonOptions.Overrides(r, set, maxMemory).Append($"device={r.GetValue(device)}").ToList();
-            CommonOptions.Apply(r.GetValue(threads), r.GetValue(device)!);
+            var overrides = CommonOptions.Overrides(r, set, maxMemory);
+            var deviceGiven = r.GetResult(device) is { Implicit: false };
+            if (deviceGiven) overrides.Add($"device={r.GetValue(device)}");   // the config's device stands unless --device is given
             var run = ConfigLoader.Load(r.GetValue(config)!, overrides);
+            CommonOptions.Apply(r.GetValue(threads), run.Device, deviceGiven ? "--device" : "device");
+            foreach (var leftover in new Checkpointing.CheckpointStore(Path.Combine(run.OutDir, "checkpoints")).SweepLeftovers())
+                Console.WriteLine($"removed {leftover}, left by an interrupted save");
+            if (r.GetValue(resume) is null) RunFolder.ClaimForFreshRun(run.OutDir, r.GetValue(overwrite));
             using var interruption = new Interruption();
             var state = Train(run, r.GetValue(resume), cancel: interruption.Token);
             if (!interruption.Requested) return 0;
-            Console.Error.WriteLine($"giant: interrupted after step {state.GlobalStep}; continue with: giant train {r.GetValue(config)} --resume {run.OutDir}");
+            Console.Error.WriteLine($"giant: interrupted after step {state.GlobalStep}; continue with: {RunFolder.ResumeCommand(Environment.GetCommandLineArgs().Skip(1), run.OutDir)}");
             return Interruption.ExitCode;
         });
         return command;

@@ -51,6 +51,7 @@ public sealed class CheckpointStore
         var temp = Path.Combine(Root, $".tmp-step-{state.GlobalStep:D8}-{Guid.NewGuid():N}");
         try
         {
+            SweepLeftovers();
             Directory.CreateDirectory(temp);
             var offloaded = state.Offloaded.ToHashSet(StringComparer.Ordinal);
             var weights = model.state_dict().Where(kv => !offloaded.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -63,11 +64,17 @@ public sealed class CheckpointStore
                 opt[$"exp_avg_sq.{name}"] = st.ExpAvgSq;
             }
             Safetensors.SaveStateDict(Path.Combine(temp, OptimizerFile), opt);
-            var withSteps = state with { OptimizerSteps = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value.Step) };
+            var withSteps = state with
+            {
+                OptimizerSteps = optimizer.State.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
+                Checksums = CheckpointChecksums.Of(temp, except: StateFile),
+            };
             WriteDurably(Path.Combine(temp, StateFile), JsonSerializer.Serialize(withSteps, ConfigLoader.JsonOptions));
             BeforePublish?.Invoke(temp);
-            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            string? replaced = null;                                        // the same step saved again: swap by renames, delete after
+            if (Directory.Exists(final)) Directory.Move(final, replaced = Path.Combine(Root, $".trash-{Path.GetFileName(final)}-{Guid.NewGuid():N}"));
             Directory.Move(temp, final);
+            if (replaced is not null) TryDelete(replaced);
             var latestTemp = Path.Combine(Root, $".{LatestFileName}.{Guid.NewGuid():N}");
             WriteDurably(latestTemp, Path.GetFileName(final));
             File.Move(latestTemp, Path.Combine(Root, LatestFileName), overwrite: true);
@@ -112,11 +119,22 @@ public sealed class CheckpointStore
         if (!File.Exists(file)) throw new DataException(file, "checkpoint state not found");
         try
         {
-            var state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(file), ConfigLoader.JsonOptions)!;
-            var node = System.Text.Json.Nodes.JsonNode.Parse(state.ConfigJson)!.AsObject();
-            return (state, ConfigLoader.FromNode(node, source: file));
+            var state = JsonSerializer.Deserialize<TrainState>(File.ReadAllText(file), ConfigLoader.JsonOptions)
+                ?? throw new DataException(file, "checkpoint state is null");
+            if (state.ConfigJson is null || System.Text.Json.Nodes.JsonNode.Parse(state.ConfigJson) is not System.Text.Json.Nodes.JsonObject node)
+                throw new DataException(file, "'config_json' must hold the run's config as a JSON object");
+            var config = ConfigLoader.FromNode(node, source: file);
+            TrainStateCheck.Check(file, state, config);
+            CheckpointChecksums.Verify(dir, state.Checksums);
+            return (state, config);
         }
-        catch (JsonException e) { throw new DataException(file, $"unreadable checkpoint state: {e.Message}"); }
+        catch (JsonException e)
+        {
+            var message = e.Message.Split('\n')[0];
+            var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+            var key = string.IsNullOrEmpty(e.Path) ? "" : $" at '{e.Path.TrimStart('$', '.')}'";
+            throw new DataException(file, $"unreadable checkpoint state{key}: {(cut > 0 ? message[..cut] : message)}");
+        }
     }
 
     /// <summary>
@@ -173,6 +191,9 @@ public sealed class CheckpointStore
                 throw new DataException(file, $"no optimizer state for '{name}'");
             result[name] = new AdamWState(device is null ? m : m.to(device), device is null ? v : v.to(device), step);
         }
+        var orphan = saved.Keys.FirstOrDefault(k => !state.OptimizerSteps.ContainsKey(k[(k.IndexOf('.') + 1)..]));
+        if (orphan is not null)
+            throw new DataException(Path.Combine(dir, StateFile), $"'optimizer_steps' has no entry for '{orphan[(orphan.IndexOf('.') + 1)..]}', whose AdamW moments {OptimizerFile} holds: the optimizer state was edited or damaged");
         optimizer.ReplaceState(result);
     }
 
@@ -183,11 +204,50 @@ public sealed class CheckpointStore
         catch (Exception e) when (e is not GiantSharpException) { throw new DataException(file, $"unreadable tensors: {e.Message}"); }
     }
 
+    /// <summary>Whether the store holds checkpoints (a <c>latest</c> file or a <c>step-*</c> folder): a fresh run or a delink must not write there.</summary>
+    public bool HasCheckpoints() =>
+        Directory.Exists(Root) && (File.Exists(Path.Combine(Root, LatestFileName)) || Directory.EnumerateDirectories(Root, "step-*").Any());
+
+    /// <summary>
+    /// Removes what killed saves and prunes left behind: <c>.tmp-step-*</c> folders (a checkpoint being written),
+    /// <c>.trash-*</c> folders (a checkpoint being pruned) and <c>.latest.*</c> files. None of them is ever named by <c>latest</c>.
+    /// </summary>
+    /// <returns>The paths removed.</returns>
+    public IReadOnlyList<string> SweepLeftovers()
+    {
+        if (!Directory.Exists(Root)) return [];
+        var removed = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories(Root, ".tmp-step-*").Concat(Directory.EnumerateDirectories(Root, ".trash-*")).ToList())
+            if (TryDelete(dir)) removed.Add(dir);
+        foreach (var file in Directory.EnumerateFiles(Root, $".{LatestFileName}.*").ToList())
+            try { File.Delete(file); removed.Add(file); } catch (IOException) { }
+        return removed;
+    }
+
+    /// <summary>
+    /// Keeps the newest <paramref name="keep"/> checkpoints up to the one <c>latest</c> names; never removes that one
+    /// or anything newer. A pruned folder is first renamed out of the <c>step-*</c> namespace (atomic), then deleted, so
+    /// a kill while deleting leaves a <c>.trash-*</c> folder that the next save sweeps, never a half checkpoint.
+    /// </summary>
     private void Prune(int keep)
     {
-        var all = Directory.GetDirectories(Root, "step-*").Order(StringComparer.Ordinal).ToList();
-        foreach (var old in all.Take(Math.Max(0, all.Count - keep))) TryDelete(old);
+        var latest = Latest();
+        if (latest is null) return;
+        var latestName = Path.GetFileName(latest);
+        var older = Directory.GetDirectories(Root, "step-*").Select(Path.GetFileName).OfType<string>()
+            .Where(n => string.CompareOrdinal(n, latestName) < 0).Order(StringComparer.Ordinal).ToList();
+        foreach (var name in older.Take(Math.Max(0, older.Count - (keep - 1))))
+        {
+            var trash = Path.Combine(Root, $".trash-{name}-{Guid.NewGuid():N}");
+            try { Directory.Move(Path.Combine(Root, name), trash); }
+            catch (IOException) { continue; }
+            BeforeTrashDelete?.Invoke(trash);
+            TryDelete(trash);
+        }
     }
+
+    /// <summary>Test hook: called after a pruned checkpoint is renamed away and before it is deleted.</summary>
+    internal Action<string>? BeforeTrashDelete { get; set; }
 
     private static void WriteDurably(string path, string text)
     {
@@ -196,8 +256,9 @@ public sealed class CheckpointStore
         stream.Flush(flushToDisk: true);
     }
 
-    private static void TryDelete(string dir)
+    private static bool TryDelete(string dir)
     {
-        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); return true; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 }

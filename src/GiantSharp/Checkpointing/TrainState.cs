@@ -40,6 +40,8 @@ public sealed record TrainState
     public string[] Offloaded { get; init; } = [];
     /// <summary>Whether the checkpoint has an offload part (offloaded weights and/or AdamW moments), which must then be present.</summary>
     public bool OffloadPart { get; init; }
+    /// <summary>XxHash3 of each other file of the checkpoint (path relative to it -> 16 hex digits), verified on load; empty in checkpoints saved before checksums.</summary>
+    public Dictionary<string, string> Checksums { get; init; } = new();
     /// <summary>The run's config (with vocab_size resolved), as JSON.</summary>
     public string ConfigJson { get; init; } = "";
 }

@@ -20,7 +20,7 @@ public static class ConfigLoader
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new FiniteDoubleConverter() },
     };
 
     /// <summary>Loads, overrides and validates the config in <paramref name="path"/>.</summary>
@@ -44,7 +44,9 @@ public static class ConfigLoader
         CheckBudgetKeys(obj);
         try
         {
-            var config = (obj.Deserialize<RunConfig>(JsonOptions) ?? throw new ConfigException("(root)", $"{source} is empty")).Validate();
+            var parsed = obj.Deserialize<RunConfig>(JsonOptions) ?? throw new ConfigException("(root)", $"{source} is empty");
+            if (RequiredValues.FirstMissing(parsed) is { } missing) throw new ConfigException(missing, $"must not be null (in {source})");
+            var config = parsed.Validate();
             // A budget may need the disk tier: without offload.dir, its files go under the run's folder.
             return config.Offload is { MaxMemory: not null, Dir: null } o ? config with { Offload = o with { Dir = Path.Combine(config.OutDir, "offload") } } : config;
         }

@@ -28,12 +28,18 @@ public static class CorpusProvisioner
             }
             else
             {
-                log?.Invoke($"preparing {string.Join(", ", data.Sources)} -> {data.Dir} ({data.Tokenizer} tokenizer)");
-                CorpusPreparer.Prepare(data.Sources, data.Dir, data.Tokenizer, data.ValFraction, (int)seed);
+                log?.Invoke($"preparing {string.Join(", ", data.Sources)} -> {data.Dir} ({data.Tokenizer ?? "char"} tokenizer)");
+                CorpusPreparer.Prepare(data.Sources, data.Dir, data.Tokenizer ?? "char", data.ValFraction, (int)seed);
             }
         }
         var corpus = OpenPrepared(data.Dir);
         if (corpus is ImageTextCorpus images && data.Images is { } wanted) CheckImages(images, wanted);
+        if (corpus is PreparedCorpus text && data.Tokenizer is { } kind && text.Tokenizer.Kind != kind)
+        {
+            corpus.Dispose();
+            throw new ConfigException("data.tokenizer", $"is '{kind}' but the corpus in {data.Dir} was prepared with '{text.Tokenizer.Kind}' ({text.Tokenizer.Identity}); " +
+                "prepare it again with that tokenizer into another folder, or set data.tokenizer to match");
+        }
         return corpus;
     }
 

@@ -16,6 +16,8 @@ public sealed record OptimizerConfig
     public double WeightDecay { get; init; } = 0.1;
     /// <summary>Maximum global gradient L2 norm; 0 disables clipping.</summary>
     public double GradClip { get; init; } = 1.0;
+    /// <summary>What to do with a step whose loss or gradient norm is NaN or infinite: <c>stop</c> (default) or <c>skip</c>.</summary>
+    public NonFinitePolicy OnNonfinite { get; init; } = NonFinitePolicy.Stop;
 
     /// <summary>The AdamW options.</summary>
     public AdamWOptions ToAdamW() => new() { Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, WeightDecay = WeightDecay };

@@ -38,7 +38,8 @@ public static class CorpusPreparer
         if (File.Exists(outDir))
             throw new DataException(outDir, "is a file; --out must be a folder");
 
-        var docs = CorpusReader.ReadAll(inputs, format);
+        var skipped = new List<string>();
+        var docs = CorpusReader.ReadAll(inputs, format, skipped);
         if (docs.Count < 2)
             throw new DataException(string.Join(", ", inputs), $"has {docs.Count} document; a train/val split needs at least 2 (use a folder of files, JSONL or fortune format)");
         var tokenizer = TokenizerFactory.Create(tokenizerKind, docs);
@@ -47,27 +48,39 @@ public static class CorpusPreparer
 
         string dir = Path.GetFullPath(outDir);
         Directory.CreateDirectory(dir);
-        string metaPath = Path.Combine(dir, PreparedCorpus.MetaFileName);
-        File.Delete(metaPath); // until the new meta lands, the folder reads as "not prepared", never as a mix
-        string trainPath = Path.Combine(dir, PreparedCorpus.TrainFileName);
-        string valPath = Path.Combine(dir, PreparedCorpus.ValFileName);
-        long trainTokens = WriteShard(trainPath, trainDocs.Select(i => docs[i]), tokenizer, dtype);
-        long valTokens = WriteShard(valPath, valDocs.Select(i => docs[i]), tokenizer, dtype);
-
-        var meta = new CorpusMeta
+        foreach (var stale in Directory.EnumerateDirectories(dir, ".prepare-*").ToList())   // left by a killed prepare
+            Directory.Delete(stale, recursive: true);
+        // Everything is written into a folder beside the corpus first: a prepare that fails (disk full, bad input,
+        // kill) leaves the existing corpus as it was. Only then are the files swapped in by renames, meta.json last.
+        string staging = Path.Combine(dir, $".prepare-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
         {
-            Tokenizer = TokenizerFactory.ToSpec(tokenizer),
-            Dtype = dtype,
-            Train = new SplitMeta(PreparedCorpus.TrainFileName, trainDocs.Length, trainTokens),
-            Val = new SplitMeta(PreparedCorpus.ValFileName, valDocs.Length, valTokens),
-            Sources = inputs.Select(Path.GetFullPath).ToList(),
-            Format = format,
-            ValFraction = valFraction,
-            Seed = seed,
-            CreatedUtc = DateTime.UtcNow,
-        };
-        AtomicFile.WriteAllText(metaPath, meta.ToJson());
-        return new PreparedCorpusInfo(meta, dir, trainPath, valPath, metaPath);
+            var (trainTokens, trainSum) = WriteShard(Path.Combine(staging, PreparedCorpus.TrainFileName), trainDocs.Select(i => docs[i]), tokenizer, dtype);
+            var (valTokens, valSum) = WriteShard(Path.Combine(staging, PreparedCorpus.ValFileName), valDocs.Select(i => docs[i]), tokenizer, dtype);
+            var staged = new CorpusMeta
+            {
+                Tokenizer = TokenizerFactory.ToSpec(tokenizer),
+                Dtype = dtype,
+                Train = new SplitMeta(PreparedCorpus.TrainFileName, trainDocs.Length, trainTokens, trainSum),
+                Val = new SplitMeta(PreparedCorpus.ValFileName, valDocs.Length, valTokens, valSum),
+                Sources = inputs.Select(Path.GetFullPath).ToList(),
+                Format = format,
+                ValFraction = valFraction,
+                Seed = seed,
+                CreatedUtc = DateTime.UtcNow,
+            };
+            AtomicFile.WriteAllText(Path.Combine(staging, PreparedCorpus.MetaFileName), staged.ToJson());
+            string metaFile = Path.Combine(dir, PreparedCorpus.MetaFileName);
+            File.Delete(metaFile);                                              // until the new meta lands, the folder reads as "not prepared", never as a mix
+            foreach (var name in new[] { PreparedCorpus.TrainFileName, PreparedCorpus.ValFileName, PreparedCorpus.MetaFileName })
+                File.Move(Path.Combine(staging, name), Path.Combine(dir, name), overwrite: true);
+            return new PreparedCorpusInfo(staged, dir, Path.Combine(dir, PreparedCorpus.TrainFileName), Path.Combine(dir, PreparedCorpus.ValFileName), metaFile) { Skipped = skipped };
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
     }
 
     /// <summary>
@@ -93,10 +106,11 @@ public static class CorpusPreparer
     }
 
     /// <summary>Writes each document's ids plus end-of-text; returns the token count.</summary>
-    private static long WriteShard(string path, IEnumerable<string> docs, ITokenizer tokenizer, string dtype)
+    private static (long Tokens, string Checksum) WriteShard(string path, IEnumerable<string> docs, ITokenizer tokenizer, string dtype)
     {
         int width = dtype == "uint16" ? 2 : 4;
         long tokens = 0;
+        var hash = new System.IO.Hashing.XxHash3();
         AtomicFile.Write(path, stream =>
         {
             var buffer = new byte[1 << 16];
@@ -105,6 +119,7 @@ public static class CorpusPreparer
             {
                 if (used + width > buffer.Length)
                 {
+                    hash.Append(buffer.AsSpan(0, used));
                     stream.Write(buffer, 0, used);
                     used = 0;
                 }
@@ -121,8 +136,9 @@ public static class CorpusPreparer
                     Put(id);
                 Put(tokenizer.EndOfTextId);
             }
+            hash.Append(buffer.AsSpan(0, used));
             stream.Write(buffer, 0, used);
         });
-        return tokens;
+        return (tokens, Integrity.FileChecksum.Format(hash.GetCurrentHashAsUInt64()));
     }
 }

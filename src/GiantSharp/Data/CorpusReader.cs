@@ -27,11 +27,12 @@ public static partial class CorpusReader
     /// <param name="format">One of <see cref="Formats"/>; null means <c>auto</c>.</param>
     /// <exception cref="ConfigException">Key <c>format</c>: an unknown format.</exception>
     /// <exception cref="DataException">A path is missing, a file is empty, not UTF-8, bad JSONL, or a path yields no documents.</exception>
-    public static IReadOnlyList<string> ReadAll(IEnumerable<string> paths, string? format = null)
+    /// <param name="skipped">Receives the files of a folder that are not regular files (FIFOs, sockets, devices), which are not read.</param>
+    public static IReadOnlyList<string> ReadAll(IEnumerable<string> paths, string? format = null, ICollection<string>? skipped = null)
     {
         var docs = new List<string>();
         foreach (string path in paths)
-            docs.AddRange(Read(path, format));
+            docs.AddRange(Read(path, format, skipped));
         return docs;
     }
 
@@ -40,11 +41,12 @@ public static partial class CorpusReader
     /// <param name="format">One of <see cref="Formats"/>; null means <c>auto</c>.</param>
     /// <exception cref="ConfigException">Key <c>format</c>: an unknown format.</exception>
     /// <exception cref="DataException">The path is missing, a file is empty, not UTF-8 or bad JSONL, or the path yields no documents.</exception>
-    public static IReadOnlyList<string> Read(string path, string? format = null)
+    /// <param name="skipped">Receives the files of a folder that are not regular files, which are not read.</param>
+    public static IReadOnlyList<string> Read(string path, string? format = null, ICollection<string>? skipped = null)
     {
         format = CheckFormat(format);
         var docs = new List<string>();
-        foreach (string file in ListFiles(path))
+        foreach (string file in ListFiles(path, skipped))
             docs.AddRange(ReadFile(file, format));
         if (docs.Count == 0)
             throw new DataException(path, "has no documents (only blank text)");
@@ -53,15 +55,21 @@ public static partial class CorpusReader
 
     /// <summary>The files <paramref name="path"/> stands for: itself, or every non-hidden file below the folder in ordinal order.</summary>
     /// <exception cref="DataException">The path does not exist, or the folder has no files.</exception>
-    public static IReadOnlyList<string> ListFiles(string path)
+    /// <param name="path">A file or folder.</param>
+    /// <param name="skipped">Receives the folder's entries that are not regular files (FIFOs, sockets, devices): they are left out, since reading one may block forever.</param>
+    /// <exception cref="DataException">The path does not exist, is itself not a regular file, or the folder has no files.</exception>
+    public static IReadOnlyList<string> ListFiles(string path, ICollection<string>? skipped = null)
     {
         if (File.Exists(path))
-            return [path];
+            return RegularFile.Is(path) ? [path] : throw new DataException(path, "is not a regular file (a FIFO, socket or device); give a file or folder of text");
         if (!Directory.Exists(path))
             throw new DataException(path, "does not exist");
-        var files = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true })
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var files = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true }).Order(StringComparer.Ordinal))
+        {
+            if (RegularFile.Is(file)) files.Add(file);
+            else skipped?.Add(file);
+        }
         if (files.Count == 0)
             throw new DataException(path, "is a folder with no files");
         return files;

@@ -37,10 +37,10 @@ public sealed class PreparedCorpus : ITrainingCorpus
         string metaPath = Path.Combine(dir, MetaFileName);
         var meta = CorpusMeta.Read(metaPath);
         var tokenizer = TokenizerFactory.FromSpec(meta.Tokenizer, metaPath);
-        var train = OpenShard(dir, meta, meta.Train);
+        var train = OpenShard(dir, meta, meta.Train, tokenizer.VocabSize);
         try
         {
-            var val = OpenShard(dir, meta, meta.Val);
+            var val = OpenShard(dir, meta, meta.Val, tokenizer.VocabSize);
             return new PreparedCorpus(Path.GetFullPath(dir), meta, tokenizer, train, val);
         }
         catch
@@ -96,14 +96,48 @@ public sealed class PreparedCorpus : ITrainingCorpus
         Val.Dispose();
     }
 
-    private static TokenShard OpenShard(string dir, CorpusMeta meta, SplitMeta split)
+    private static TokenShard OpenShard(string dir, CorpusMeta meta, SplitMeta split, int vocabSize)
     {
         var shard = TokenShard.Open(Path.Combine(dir, split.File), meta.BytesPerToken);
-        if (shard.Length != split.Tokens)
+        try
+        {
+            if (shard.Length != split.Tokens)
+                throw new DataException(shard.Path, $"has {shard.Length} tokens but meta.json says {split.Tokens}; re-run 'giant prepare'");
+            Verify(shard.Path, meta.BytesPerToken, vocabSize, split.Checksum);
+            return shard;
+        }
+        catch
         {
             shard.Dispose();
-            throw new DataException(shard.Path, $"has {shard.Length} tokens but meta.json says {split.Tokens}; re-run 'giant prepare'");
+            throw;
         }
-        return shard;
+    }
+
+    /// <summary>
+    /// Reads the shard once before any native code sees it: its checksum must be the one meta.json recorded, and every
+    /// token id must be below the tokenizer's vocabulary size (an id beyond the embedding table reads out of bounds).
+    /// </summary>
+    /// <exception cref="DataException">The checksum differs or an id is out of range; the message names the shard.</exception>
+    private static void Verify(string path, int bytesPerToken, int vocabSize, string? checksum)
+    {
+        long max = 0, at = -1, seen = 0;
+        void Inspect(ReadOnlySpan<byte> bytes)
+        {
+            if (bytesPerToken == 2)
+            {
+                var ids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes);
+                for (int i = 0; i < ids.Length; i++) if (ids[i] >= vocabSize && at < 0) { at = seen + i; max = ids[i]; }
+                seen += ids.Length;
+            }
+            else
+            {
+                var ids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(bytes);
+                for (int i = 0; i < ids.Length; i++) if (ids[i] >= vocabSize && at < 0) { at = seen + i; max = ids[i]; }
+                seen += ids.Length;
+            }
+        }
+        if (checksum is null) Integrity.FileChecksum.Of(path, Inspect);
+        else Integrity.FileChecksum.Verify(path, checksum, Inspect);
+        if (at >= 0) throw new DataException(path, $"token {at} has id {max}, outside the tokenizer's vocabulary of {vocabSize}: the shard is corrupt; re-run 'giant prepare'");
     }
 }

@@ -31,6 +31,7 @@ public sealed class Trainer : IDisposable
     private readonly StagePlacement _placement;
     private double _pendingSeconds;                                             // store build time, added to the first step
     private bool _resumed;
+    private NonFiniteGuard? _nonFinite;
 
     /// <summary>
     /// Prepares a run on <paramref name="corpus"/>: builds the model of the first stage, or restores the
@@ -183,6 +184,12 @@ public sealed class Trainer : IDisposable
             }
             if (auto.Due(si, State.GlobalStep + 1, Model)) agreement = auto.Measure(Model, micro[0].X, micro[0].Y);   // before the update, on its batch
             result = executor.Step(Model, Optimizer, micro, lr, Config.Optimizer.GradClip);
+        }
+        if ((_nonFinite ??= new NonFiniteGuard(Config.Optimizer.OnNonfinite)).Skip(result, State.GlobalStep + 1, _checkpoints.Latest()))
+        {
+            State = State with { DataPosition = State.DataPosition + stage.AccumulationSteps };
+            foreach (var o in Observers) o.OnNotice($"step {State.GlobalStep + 1}: loss {result.Loss}, gradient norm {result.GradNorm}: update skipped, batch passed over (optimizer.on_nonfinite: skip)");
+            return;
         }
         var seconds = watch.Elapsed.TotalSeconds + _pendingSeconds;           // a stage switch's time lands on the step after it
         _pendingSeconds = 0;

@@ -16,5 +16,8 @@ public class InfoCommandTests
         Assert.InRange(real.TotalParameters, 9.9e12, 10.2e12);
         Assert.Contains($"{real.TotalParameters / 1e12:F2} T", r.StdOut);
         Assert.Contains("parameters stored", r.StdOut);
+        var free = System.Text.RegularExpressions.Regex.Match(r.StdOut.ReplaceLineEndings(" "), @"([0-9.]+) ([KMGT]i)?B free disk at");
+        Assert.True(free.Success, r.StdOut);                                 // was "0.0 KiB free disk" whenever the run had no disk tier
+        Assert.NotEqual("0.0", free.Groups[1].Value);
     }
 }

@@ -35,13 +35,13 @@ public class PrepareCommandTests
     }
 
     [Fact]
-    public void Missing_input_exits_with_the_user_error_code()
+    public void Missing_input_exits_with_the_data_error_code()
     {
         using var dir = new TempDir();
 
         var (exit, _) = Giant("prepare", Path.Combine(dir.Path, "missing.txt"), "--out", Path.Combine(dir.Path, "out"), "--tokenizer", "byte");
 
-        Assert.Equal(CliErrors.UserError, exit);
+        Assert.Equal(CliErrors.DataError, exit);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "out")));
     }
 

@@ -55,7 +55,7 @@ public class MultimodalCliTests
         Assert.Equal(2, cold.ExitCode);
         Assert.Contains("--temperature", cold.StdErr);
         var missing = GiantProcess.Run(data.Root, "caption", run, Path.Combine(data.Root, "none.png"));
-        Assert.Equal(2, missing.ExitCode);
+        Assert.Equal(GiantSharp.Cli.CliErrors.DataError, missing.ExitCode);
         Assert.Contains("none.png", missing.StdErr);
     }
 
@@ -68,7 +68,7 @@ public class MultimodalCliTests
         var png = Path.Combine(text.Root, "x.png");
         ImageFiles.SaveGrid(png, [new byte[64]], 8, 8, columns: 1, scale: 1, gap: 0);
         var caption = GiantProcess.Run(text.Root, "caption", text.Run(1, 1).OutDir, png);
-        Assert.Equal(2, caption.ExitCode);
+        Assert.Equal(GiantSharp.Cli.CliErrors.DataError, caption.ExitCode);
         Assert.Contains("is a text model", caption.StdErr);
     }
 }

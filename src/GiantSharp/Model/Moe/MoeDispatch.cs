@@ -34,14 +34,14 @@ internal static class MoeDispatch
         capacity = capacity == 0 ? largest : Math.Min(capacity, largest);
         var (sortedExpert, order) = expert.sort(stable: true);                           // (M), (M): by expert, ties in priority order
         var start = load.cumsum(0) - load;                                               // (E) first sorted position of each expert
-        var rank = arange(m, dtype: ScalarType.Int64) - start.index_select(0, sortedExpert); // (M) arrival rank inside the expert
+        var rank = arange(m, dtype: ScalarType.Int64, device: expert.device) - start.index_select(0, sortedExpert); // (M) arrival rank inside the expert
         var keptSorted = rank.lt(capacity);
         var slotSorted = (sortedExpert * capacity + rank).masked_fill_(keptSorted.logical_not(), 0); // dropped -> slot 0 (masked)
 
-        var slotToken = zeros(numExperts * capacity, dtype: ScalarType.Int64);           // empty slots read token 0 (never combined)
+        var slotToken = zeros(numExperts * capacity, dtype: ScalarType.Int64, device: expert.device);           // empty slots read token 0 (never combined)
         slotToken.index_copy_(0, slotSorted.masked_select(keptSorted), order.remainder(tokens).masked_select(keptSorted));
-        var assignmentSlot = empty(m, dtype: ScalarType.Int64).index_copy_(0, order, slotSorted);
-        var kept = empty(m, dtype: ScalarType.Bool).index_copy_(0, order, keptSorted);
+        var assignmentSlot = empty(m, dtype: ScalarType.Int64, device: expert.device).index_copy_(0, order, slotSorted);
+        var kept = empty(m, dtype: ScalarType.Bool, device: expert.device).index_copy_(0, order, keptSorted);
         return new MoeDispatchPlan(capacity,
             slotToken.MoveToOuterDisposeScope(), assignmentSlot.MoveToOuterDisposeScope(),
             kept.MoveToOuterDisposeScope(), load.MoveToOuterDisposeScope());

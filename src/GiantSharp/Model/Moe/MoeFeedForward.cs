@@ -101,7 +101,7 @@ public sealed class MoeFeedForward : Module<Tensor, Tensor>, IAuxiliaryLossSourc
         var z = logits.logsumexp(-1).square().mean();
         if (training) AccumulateAux(balance, z);
         long dropped = n * Moe.AssignmentsPerToken - plan.Kept.sum().item<long>();
-        _stats.Add(plan.Load.data<long>().ToArray(), dropped, balance.ToDouble(), z.ToDouble());
+        _stats.Add(plan.Load.cpu().data<long>().ToArray(), dropped, balance.ToDouble(), z.ToDouble());
         return y.MoveToOuterDisposeScope();
     }
 

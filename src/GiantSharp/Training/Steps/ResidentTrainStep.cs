@@ -18,6 +18,8 @@ public sealed class ResidentTrainStep : ITrainStep
         using var scope = NewDisposeScope();
         var (loss, aux, metrics) = ForwardBackward(model, microBatches);
         var gradNorm = GradientClipping.ClipGlobalNorm(model.parameters(), gradClip);
+        if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))             // a NaN update would poison weights and moments
+            return new StepResult(loss, aux, gradNorm, metrics) { Applied = false };
         optimizer.Step(model.named_parameters(), lr);
         return new StepResult(loss, aux, gradNorm, metrics);
     }

@@ -5,4 +5,8 @@ namespace GiantSharp.Training.Steps;
 /// <param name="AuxLoss">Mean auxiliary loss over the micro-batches (0 for dense models).</param>
 /// <param name="GradNorm">Global L2 norm of the gradient before clipping.</param>
 /// <param name="Metrics">Extra diagnostics (e.g. MoE load), averaged over micro-batches.</param>
-public sealed record StepResult(double Loss, double AuxLoss, double GradNorm, IReadOnlyDictionary<string, double> Metrics);
+public sealed record StepResult(double Loss, double AuxLoss, double GradNorm, IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>Whether the optimizer update was applied; an executor may withhold it when the loss or gradient norm is not finite.</summary>
+    public bool Applied { get; init; } = true;
+}
