@@ -15,13 +15,14 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
         var maxMemory = CommonOptions.MaxMemory();
+        var precision = CommonOptions.Precision();
         var command = new Command("train", "Train a model through the stages of a run config (Pseudo Giant -> delink -> Real Giant).")
         {
-            config, set, resume, threads, device, maxMemory,
+            config, set, resume, threads, device, maxMemory, precision,
         };
         command.SetAction((ParseResult r) =>
         {
-            var overrides = CommonOptions.Overrides(r, set, maxMemory).Append($"device={r.GetValue(device)}").ToList();
+            var overrides = CommonOptions.Overrides(r, set, maxMemory, precision).Append($"device={r.GetValue(device)}").ToList();
             CommonOptions.Apply(r.GetValue(threads), r.GetValue(device)!);
             var run = ConfigLoader.Load(r.GetValue(config)!, overrides);
             using var interruption = new Interruption();
