@@ -60,6 +60,27 @@ internal static class CommonOptions
         return value >= min ? value : throw new ConfigException(option.Name, $"must be >= {min}, got {value}");
     }
 
+    /// <summary>
+    /// The precision of evaluating or sampling a checkpoint: --precision when given, else the one it was trained with;
+    /// resolved on this machine (auto), written as the first line to stderr with any warning, and applied to its model.
+    /// </summary>
+    /// <exception cref="ConfigException">--precision is not fp32, bf16 or auto.</exception>
+    public static void ApplyPrecision(ParseResult r, Option<string?> precision, Checkpointing.LoadedCheckpoint ckpt)
+    {
+        var asked = r.GetValue(precision) switch
+        {
+            null => ckpt.Config.Precision,
+            "fp32" => Config.Precision.Fp32,
+            "bf16" => Config.Precision.Bf16,
+            "auto" => Config.Precision.Auto,
+            var p => throw new ConfigException("--precision", $"must be fp32, bf16 or auto, got '{p}'"),
+        };
+        var choice = MixedPrecision.PrecisionResolver.Resolve(asked, "cpu", MixedPrecision.Bf16Hardware.Detect());
+        Console.Error.WriteLine(choice.Describe().Replace("bf16 compute, fp32 master weights and AdamW moments", "bf16"));
+        if (choice.Warning is { } warning) Console.Error.WriteLine(warning);
+        MixedPrecision.InferencePrecision.Apply(ckpt.Model, choice);
+    }
+
     /// <summary>Applies --threads and checks --device.</summary>
     /// <exception cref="ConfigException">Threads below 1, or a CUDA device without CUDA.</exception>
     public static void Apply(int threads, string device)

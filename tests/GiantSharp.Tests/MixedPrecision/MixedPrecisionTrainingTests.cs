@@ -160,4 +160,23 @@ public class MixedPrecisionTrainingTests
         using var g1 = model.parameters().First().grad!;
         Assert.Equal(ptr, TensorAddress.Of(g1));
     }
+
+    [Fact]
+    public void Generation_and_eval_run_on_a_bf16_cast_model()
+    {
+        var config = TinyModels.Config();
+        var idx = TinyModels.Tokens(config);
+        using var model = TinyModels.Build(config);
+        using var scope = NewDisposeScope();
+        var fp32Loss = LanguageModelLoss.CrossEntropy(model.call(idx), idx.roll(-1, 1)).item<float>();
+        var greedy32 = GiantSharp.Inference.Sampler.Generate(model, [1, 2, 3], 8, temperature: 0, seed: 1);
+        InferencePrecision.Apply(model, PrecisionResolver.Resolve(Precision.Bf16, "cpu", new Bf16Hardware(new HashSet<string> { "avx512_bf16" })));
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
+        var loss = LanguageModelLoss.CrossEntropy(model.call(idx), idx.roll(-1, 1));
+        Assert.Equal(ScalarType.Float32, loss.dtype);
+        Assert.InRange(Math.Abs(loss.item<float>() - fp32Loss), 0, Bf16Ulp(fp32Loss));
+        var greedy16 = GiantSharp.Inference.Sampler.Generate(model, [1, 2, 3], 8, temperature: 0, seed: 1);
+        Assert.Equal(greedy32.Length, greedy16.Length);
+        Assert.All(greedy16, t => Assert.InRange(t, 0, config.VocabSize - 1));
+    }
 }
