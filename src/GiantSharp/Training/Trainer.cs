@@ -128,11 +128,12 @@ public sealed class Trainer : IDisposable
     public void Run(CancellationToken cancel = default)
     {
         var auto = new AutoDelink(Config, MeasureAgreement);
-        foreach (var o in Observers)
-        {
-            o.OnNotice(Precision.Describe());
-            if (Precision.Warning is { } warning) o.OnNotice(warning);
-        }
+        if (Config.Precision != global::GiantSharp.Config.Precision.Fp32)       // fp32, the default, goes unsaid
+            foreach (var o in Observers)
+            {
+                o.OnNotice(Precision.Describe());
+                if (Precision.Warning is { } warning) o.OnNotice(warning);
+            }
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];
