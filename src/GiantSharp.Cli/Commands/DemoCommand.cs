@@ -33,6 +33,7 @@ internal static class DemoCommand
         };
         var seeds = new Option<int>("--seeds") { Description = "Seeds to run, each with its own (b) and (a) per switch point; the first is the config's seed.", DefaultValueFactory = _ => 1 };
         var maxMemory = CommonOptions.MaxMemory();
+        var precision = CommonOptions.Precision();
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
         var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
@@ -45,14 +46,14 @@ internal static class DemoCommand
         var threads = CommonOptions.Threads();
         var command = new Command("demo", "The main job: Pseudo-to-Real vs from-scratch training on a real corpus, measured.")
         {
-            preset, output, modes, prompt, extend, set, threads, seconds, pseudoShare, seeds, maxMemory,
+            preset, output, modes, prompt, extend, set, threads, seconds, pseudoShare, seeds, maxMemory, precision,
         };
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
             var presetName = r.GetValue(preset)!;
             var path = ConfigLoader.Resolve(presetName);
-            var baseRun = ConfigLoader.Load(path, CommonOptions.Overrides(r, set, maxMemory));
+            var baseRun = ConfigLoader.Load(path, CommonOptions.Overrides(r, set, maxMemory, precision));
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
             if (MultimodalDemo.Applies(baseRun))
             {

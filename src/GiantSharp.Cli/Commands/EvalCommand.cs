@@ -16,7 +16,9 @@ internal static class EvalCommand
         var sequences = new Option<int>("--sequences") { Description = "Validation windows of seq_len tokens, or image-text rows (default: as many windows as fit without overlap, at most 512; 512 rows).", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 16 };
         var threads = CommonOptions.Threads();
-        var command = new Command("eval", "Print the validation loss and perplexity of a checkpoint.") { checkpoint, data, sequences, batch, threads };
+        var precision = CommonOptions.Precision();
+        precision.Description = "Number format of the forward pass: fp32, bf16 or auto (default: the one the checkpoint was trained with).";
+        var command = new Command("eval", "Print the validation loss and perplexity of a checkpoint.") { checkpoint, data, sequences, batch, threads, precision };
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
@@ -28,6 +30,7 @@ internal static class EvalCommand
             corpus.EnsureFits(seqLen, ckpt.Config.Model.PatchDim);
             var n = r.GetValue(sequences);
             if (n <= 0) n = corpus is PreparedCorpus text ? (int)Math.Clamp((text.Val.Length - 1) / seqLen, 1, 512) : 512;
+            CommonOptions.ApplyPrecision(r, precision, ckpt);
             var loss = Evaluator.Loss(ckpt.Model, corpus, n, Math.Max(1, r.GetValue(batch)));
             Console.WriteLine($"checkpoint {ckpt.Directory} (step {ckpt.State.GlobalStep})");
             Console.WriteLine(corpus is PreparedCorpus

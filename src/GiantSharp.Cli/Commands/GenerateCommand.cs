@@ -22,12 +22,16 @@ internal static class GenerateCommand
         var threads = CommonOptions.Threads();
         var images = new ImagePrompts();
         var command = new Command("generate", "Sample text from a checkpoint, or images (--image-prompt) from an image-text checkpoint.") { checkpoint, prompt, maxTokens, temperature, topK, topP, seed, threads };
+        var precision = CommonOptions.Precision();
+        precision.Description = "Number format of the forward pass: fp32, bf16 or auto (default: the one the checkpoint was trained with).";
+        command.Options.Add(precision);
         foreach (var option in images.Options) command.Options.Add(option);
         command.SetAction((ParseResult r) =>
         {
             CommonOptions.Apply(r.GetValue(threads), "cpu");
             CheckSampling(r.GetValue(maxTokens), r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP));
             using var ckpt = LoadedCheckpoint.Open(r.GetValue(checkpoint)!);
+            CommonOptions.ApplyPrecision(r, precision, ckpt);
             if (images.Prompt(r) is not null)
             {
                 Console.WriteLine(images.Run(r, ckpt, r.GetValue(temperature), r.GetValue(topK), r.GetValue(topP), r.GetValue(seed)));

@@ -16,13 +16,14 @@ internal static class TrainCommand
         var device = CommonOptions.Device();
         var maxMemory = CommonOptions.MaxMemory();
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh even though OUT_DIR holds checkpoints of an earlier run: deletes them first (without it, such a run is refused)." };
+        var precision = CommonOptions.Precision();
         var command = new Command("train", "Train a model through the stages of a run config (Pseudo Giant -> delink -> Real Giant).")
         {
-            config, set, resume, threads, device, maxMemory, overwrite,
+            config, set, resume, threads, device, maxMemory, overwrite, precision,
         };
         command.SetAction((ParseResult r) =>
         {
-            var overrides = CommonOptions.Overrides(r, set, maxMemory);
+            var overrides = CommonOptions.Overrides(r, set, maxMemory, precision);
             var deviceGiven = r.GetResult(device) is { Implicit: false };
             if (deviceGiven) overrides.Add($"device={r.GetValue(device)}");   // the config's device stands unless --device is given
             var run = ConfigLoader.Load(r.GetValue(config)!, overrides);

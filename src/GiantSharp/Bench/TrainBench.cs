@@ -55,7 +55,7 @@ public static class TrainBench
         using var model = new GptModel(preset.Model);
         model.train();
         using var optimizer = new AdamW(new AdamWOptions());
-        using ITrainStep step = precision == BenchPrecision.Bf16 ? new Bf16MasterWeightsStep(model) : new ResidentTrainStep();
+        using ITrainStep step = precision == BenchPrecision.Bf16 ? new MixedPrecision.MixedPrecisionStep(ScalarType.BFloat16) : new ResidentTrainStep();
         using var scope = NewDisposeScope();
         var batches = RandomBatches(preset, options);
 

@@ -38,6 +38,11 @@ public sealed record RunConfig
     /// they say <c>"offload": false</c>; <c>giant info</c> shows its bytes per tier and the largest model that fits.
     /// </summary>
     public Offload.OffloadConfig? Offload { get; init; }
+    /// <summary>
+    /// Number format of forward and backward: fp32, bf16 (bf16 compute on fp32 master weights and AdamW moments) or auto
+    /// (bf16 where the hardware has bf16 matrix kernels); see <see cref="MixedPrecision.PrecisionResolver"/>.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
     /// <summary>Log a line and metrics every this many steps.</summary>
     public int LogEvery { get; init; } = 10;
 
@@ -73,6 +78,9 @@ public sealed record RunConfig
         for (int i = 0; i < Stages.Count; i++)
             if (Stages[i].Offload == true && Offload is null)
                 throw new ConfigException($"stages[{i}].offload", "is true but the run has no 'offload' section (tiers, layers) to follow");
+        if (!Enum.IsDefined(Precision)) throw new ConfigException("precision", $"must be fp32, bf16 or auto, got {(int)Precision}");
+        if (Precision == Precision.Bf16 && Offload is not null)
+            throw new ConfigException("precision", "bf16 is not supported together with 'offload' yet (streamed layers compute in fp32); use fp32 or auto");
         if (LogEvery <= 0) throw new ConfigException("log_every", $"must be > 0, got {LogEvery}");
         return this;
     }

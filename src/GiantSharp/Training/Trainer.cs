@@ -52,7 +52,8 @@ public sealed class Trainer : IDisposable
         Config = ResolveVocab(config, corpus.Tokenizer);
         _corpus = corpus;
         Observers = new List<ITrainingObserver>(observers ?? []);
-        _stepFactory = stepFactory ?? (_ => new ResidentTrainStep());
+        Precision = MixedPrecision.PrecisionResolver.Resolve(Config);
+        _stepFactory = stepFactory ?? (_ => Precision.IsBf16 ? new MixedPrecision.MixedPrecisionStep(Precision.Compute) : new ResidentTrainStep());
         _device = new Device(Config.Device);
         _checkpoints = new CheckpointStore(Path.Combine(Config.OutDir, "checkpoints"));
         corpus.EnsureFits(Config.Model.SeqLen, Config.Model.PatchDim);
@@ -102,6 +103,9 @@ public sealed class Trainer : IDisposable
         Model.train();
     }
 
+    /// <summary>What the resident stages compute in, and why (the masters and AdamW moments stay fp32).</summary>
+    public MixedPrecision.PrecisionChoice Precision { get; }
+
     /// <summary>Who is told of progress; add to it before <see cref="Run"/>.</summary>
     public List<ITrainingObserver> Observers { get; }
 
@@ -125,6 +129,12 @@ public sealed class Trainer : IDisposable
     public void Run(CancellationToken cancel = default)
     {
         var auto = new AutoDelink(Config, MeasureAgreement);
+        if (Config.Precision != global::GiantSharp.Config.Precision.Fp32)       // fp32, the default, goes unsaid
+            foreach (var o in Observers)
+            {
+                o.OnNotice(Precision.Describe());
+                if (Precision.Warning is { } warning) o.OnNotice(warning);
+            }
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];

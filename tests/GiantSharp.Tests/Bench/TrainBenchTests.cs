@@ -104,7 +104,7 @@ public class TrainBenchTests
             using var model = TinyModels.Build(config, seed: 9);
             model.train();
             using var optimizer = new global::GiantSharp.Training.Optim.AdamW(new global::GiantSharp.Training.Optim.AdamWOptions());
-            using global::GiantSharp.Training.Steps.ITrainStep step = bf16 ? new Bf16MasterWeightsStep(model) : new global::GiantSharp.Training.Steps.ResidentTrainStep();
+            using global::GiantSharp.Training.Steps.ITrainStep step = bf16 ? new global::GiantSharp.MixedPrecision.MixedPrecisionStep() : new global::GiantSharp.Training.Steps.ResidentTrainStep();
             var before = model.Head(model.Embed(idx)).sum().item<float>();
             step.Step(model, optimizer, batch, 1e-2, 1.0);
             var second = step.Step(model, optimizer, batch, 1e-2, 1.0).Loss;

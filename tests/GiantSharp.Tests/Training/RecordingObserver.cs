@@ -9,6 +9,8 @@ internal sealed class RecordingObserver : ITrainingObserver
     public List<StepLog> Steps { get; } = new();
     public List<EvalLog> Evals { get; } = new();
     public List<(int Stage, bool Delinked)> StageStarts { get; } = new();
+    public List<string> Notices { get; } = new();
+    public void OnNotice(string text) => Notices.Add(text);
     public void OnStep(StepLog log) => Steps.Add(log);
     public void OnEval(EvalLog log) => Evals.Add(log);
     public void OnStageStart(int stageIndex, StageConfig stage, int step, bool delinked) => StageStarts.Add((stageIndex, delinked));
