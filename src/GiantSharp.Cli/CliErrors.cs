@@ -10,7 +10,21 @@ internal static class CliErrors
     /// <summary>Exit code for a disk that is full or unwritable.</summary>
     public const int IoError = 3;
 
-    public static int Run(Func<int> body)
+    public static int Run(Func<int> body) => AbortOtherRanks(RunBody(body));
+
+    // On several MPI ranks, a rank that fails ends them all at once (MPI_Abort) rather than leave them waiting in a collective.
+    private static int AbortOtherRanks(int exitCode)
+    {
+        if (exitCode != 0 && Parallel.Communicator.Started is { IsDistributed: true } world)
+        {
+            Console.Error.WriteLine($"giant: rank {world.Rank} of {world.Size} failed (exit code {exitCode}); stopping every rank");
+            Console.Error.Flush();
+            world.Abort(exitCode);
+        }
+        return exitCode;
+    }
+
+    private static int RunBody(Func<int> body)
     {
         try
         {

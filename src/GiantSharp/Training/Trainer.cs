@@ -6,6 +6,7 @@ using GiantSharp.Data;
 using GiantSharp.Errors;
 using GiantSharp.Model;
 using GiantSharp.Offload;
+using GiantSharp.Parallel;
 using GiantSharp.Training.Optim;
 using GiantSharp.Training.Steps;
 using static TorchSharp.torch;
@@ -29,6 +30,7 @@ public sealed class Trainer : IDisposable
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
     private readonly StagePlacement _placement;
+    private readonly ParallelRun _parallel;
     private double _pendingSeconds;                                             // store build time, added to the first step
     private bool _resumed;
 
@@ -51,7 +53,8 @@ public sealed class Trainer : IDisposable
         Config = ResolveVocab(config, corpus.Tokenizer);
         _corpus = corpus;
         Observers = new List<ITrainingObserver>(observers ?? []);
-        _stepFactory = stepFactory ?? (_ => new ResidentTrainStep());
+        _parallel = ParallelRun.For(Config);                                    // every rank refuses a config the ranks cannot run
+        _stepFactory = stepFactory ?? (_ => _parallel.Step() ?? new ResidentTrainStep());
         _device = new Device(Config.Device);
         _checkpoints = new CheckpointStore(Path.Combine(Config.OutDir, "checkpoints"));
         corpus.EnsureFits(Config.Model.SeqLen, Config.Model.PatchDim);
@@ -237,7 +240,18 @@ public sealed class Trainer : IDisposable
             Offloaded = _placement.Offloaded,
             OffloadPart = _placement.PartWriter is not null,
         };
-        var path = _checkpoints.Save(Model, Optimizer, state, Config.Checkpoint.Keep, _placement.PartWriter);
+        var optimizer = _parallel.WholeOptimizer(Model, Optimizer);           // ZeRO pieces gathered; rank 0 writes, the others wait
+        string path;
+        try
+        {
+            path = _parallel.Comm.IsRoot ? _checkpoints.Save(Model, optimizer, state, Config.Checkpoint.Keep, _placement.PartWriter)
+                : Path.Combine(_checkpoints.Root, $"step-{state.GlobalStep:D8}");
+        }
+        finally
+        {
+            if (!ReferenceEquals(optimizer, Optimizer)) optimizer.Dispose();
+        }
+        _parallel.Comm.Barrier();
         foreach (var o in Observers) o.OnCheckpoint(path, State.GlobalStep);
         return path;
     }
