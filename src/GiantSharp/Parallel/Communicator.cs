@@ -65,6 +65,8 @@ public sealed class Communicator
     public bool UsesMpi { get; }
     /// <summary>Payload bytes this rank has handed to collectives so far (all-reduce: the buffer; reduce-scatter and all-gather: the full buffer).</summary>
     public long BytesCommunicated { get; private set; }
+    /// <summary>Of <see cref="BytesCommunicated"/>, the bytes sent by all-to-all (expert parallelism's token exchange).</summary>
+    public long AllToAllBytes { get; private set; }
     /// <summary>Seconds spent inside collectives so far (wall clock, includes waiting for other ranks).</summary>
     public double CommunicationSeconds { get; private set; }
 
@@ -163,6 +165,7 @@ public sealed class Communicator
         var (s, _, dtype) = Buffer(send, nameof(send));
         var (r, _, _) = Buffer(recv, nameof(recv));
         Timed(sendCounts.Sum() * send.ElementSize, () => Check(MpiNative.AllToAllV(s, sendCounts, sendDispls, r, recvCounts, recvDispls, dtype), "MPI_Alltoallv"));
+        AllToAllBytes += sendCounts.Sum() * send.ElementSize;
     }
 
     /// <summary>Ends every rank of the job with <paramref name="code"/> (MPI_Abort); returns only without MPI.</summary>

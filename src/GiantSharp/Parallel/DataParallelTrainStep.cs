@@ -17,7 +17,7 @@ namespace GiantSharp.Parallel;
 /// Only the model's unique parameters travel, so a Pseudo Giant (layers sharing one block) moves n_layer times fewer
 /// block bytes than the Real Giant (M6-10T sec. 3.1). Metrics: <c>parallel/bytes</c> (payload bytes handed to
 /// collectives by this rank in the step), <c>parallel/comm_seconds</c>, <c>parallel/comm_share</c> and
-/// <c>parallel/step_seconds/rank{r}</c>. Source: PyTorch DDP (Li et al. 2020); ZeRO (Rajbhandari et al. 2020).
+/// <c>parallel/step_seconds/rank{r}</c>; with expert parallelism <c>parallel/expert_bytes</c> (the all-to-all share of the bytes). Source: PyTorch DDP (Li et al. 2020); ZeRO (Rajbhandari et al. 2020).
 /// </summary>
 public sealed class DataParallelTrainStep : ITrainStep
 {
@@ -37,8 +37,9 @@ public sealed class DataParallelTrainStep : ITrainStep
     {
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
-        var (bytes0, seconds0) = (_comm.BytesCommunicated, _comm.CommunicationSeconds);
+        var (bytes0, seconds0, tokens0) = (_comm.BytesCommunicated, _comm.CommunicationSeconds, _comm.AllToAllBytes);
         if (!_synced) BroadcastParameters(model);
+        if (_config.ExpertParallel) ExpertParallel.Apply(model, _comm);                   // again after a delinking's new blocks
 
         var (loss, aux, metrics) = ResidentTrainStep.ForwardBackward(model, DataShare.Take(microBatches, _comm.Rank, _comm.Size));
         var (names, parameters, grads) = AgreedGradients(model);
@@ -60,6 +61,7 @@ public sealed class DataParallelTrainStep : ITrainStep
         for (int i = 0; i < keys.Count; i++) result[keys[i]] = values[2 + i] / _comm.Size;
         result["parallel/world_size"] = _comm.Size;
         result["parallel/bytes"] = bytes;
+        if (_config.ExpertParallel) result["parallel/expert_bytes"] = _comm.AllToAllBytes - tokens0;
         result["parallel/comm_seconds"] = commSeconds;
         result["parallel/comm_share"] = commSeconds / Math.Max(1e-12, clock.Elapsed.TotalSeconds);
         for (int r = 0; r < _comm.Size; r++) result[$"parallel/step_seconds/rank{r}"] = values[2 + keys.Count + r];

@@ -15,6 +15,11 @@ public sealed record ParallelConfig
     /// 2 also shards the reduced gradients (reduce-scatter instead of all-reduce).
     /// </summary>
     public int ZeroStage { get; init; }
+    /// <summary>
+    /// Expert parallelism for MoE models (<see cref="ExpertParallel"/>): the experts of every MoE layer are computed
+    /// partitioned over the ranks, tokens travelling to them and back by all-to-all. num_experts must divide by the ranks.
+    /// </summary>
+    public bool ExpertParallel { get; init; }
     /// <summary>Size of one gradient all-reduce bucket, in MiB (gradients are flattened into buckets of about this size).</summary>
     public double BucketMb { get; init; } = 25;
 

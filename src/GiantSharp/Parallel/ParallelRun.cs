@@ -41,6 +41,8 @@ public sealed class ParallelRun
             if (config.Delink.When == DelinkTiming.Auto)
                 throw new ConfigException("delink.when", $"'auto' does not run on {comm.Size} ranks yet: use 'scheduled' (the stage's steps), or one rank");
             DataShare.Validate(config, comm.Size);
+            if (config.Parallel is { ExpertParallel: true } && config.Model.Moe is { } moe && moe.NumExperts % comm.Size != 0)
+                throw new ConfigException("model.moe.num_experts", $"{moe.NumExperts} experts do not split over {comm.Size} ranks for parallel.expert_parallel");
         }
         return new ParallelRun(comm, config.Parallel ?? new ParallelConfig());
     }

@@ -48,19 +48,6 @@ public class DataParallelTests : IDisposable
     private static void AssertClose(double expected, double actual, string what) =>
         Assert.True(Math.Abs(expected - actual) <= 1e-5 * Math.Max(1e-3, Math.Abs(expected)), $"{what}: {expected} vs {actual}");
 
-    private static void AssertSameTensors(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual, string what)
-    {
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (k, e) in expected)
-        {
-            var a = actual[k];
-            Assert.Equal(e.shape, a.shape);
-            var diff = (e - a).to(ScalarType.Float64).norm().item<double>();                    // relative in the L2 norm of the tensor
-            var scale = Math.Max(1e-8, e.to(ScalarType.Float64).norm().item<double>());
-            Assert.True(diff <= 1e-5 * scale, $"{what} {k}: |diff| {diff} vs |x| {scale}");
-        }
-    }
-
     private string Checkpoint(string run, int step) => Path.Combine(_dir, run, "checkpoints", $"step-{step:D8}");
 
     [MpiFact]
@@ -86,8 +73,8 @@ public class DataParallelTests : IDisposable
                 AssertClose(reference[i].GetProperty("grad_norm").GetDouble(), steps[i].GetProperty("grad_norm").GetDouble(), $"{name} grad norm at step {i + 1}");
                 Assert.Equal(2, steps[i].GetProperty("parallel/world_size").GetDouble());
             }
-            AssertSameTensors(Load(Checkpoint("one", 6), "model.safetensors"), Load(Checkpoint(name, 6), "model.safetensors"), $"{name} weights");
-            AssertSameTensors(Load(Checkpoint("one", 6), "optimizer.safetensors"), Load(Checkpoint(name, 6), "optimizer.safetensors"), $"{name} AdamW state");
+            TensorFiles.AssertClose(Load(Checkpoint("one", 6), "model.safetensors"), Load(Checkpoint(name, 6), "model.safetensors"), $"{name} weights");
+            TensorFiles.AssertClose(Load(Checkpoint("one", 6), "optimizer.safetensors"), Load(Checkpoint(name, 6), "optimizer.safetensors"), $"{name} AdamW state");
         }
 
         // Bytes per step with ZeRO 0: the unique parameters' gradients, float32; the Pseudo Giant's 3 layers share one block.
@@ -103,8 +90,8 @@ public class DataParallelTests : IDisposable
         // Resume the ZeRO-2 run on 2 ranks from its step-4 checkpoint (in the real stage): the same end as uninterrupted.
         var resumed = MpiRun.Run(_dir, 2, "train", Config("resumed", 2), "--threads", "1", "--resume", Checkpoint("zero2", 4));
         Assert.True(resumed.ExitCode == 0, resumed.StdOut + resumed.StdErr);
-        AssertSameTensors(Load(Checkpoint("zero2", 6), "model.safetensors"), Load(Checkpoint("resumed", 6), "model.safetensors"), "resumed weights");
-        AssertSameTensors(Load(Checkpoint("zero2", 6), "optimizer.safetensors"), Load(Checkpoint("resumed", 6), "optimizer.safetensors"), "resumed AdamW state");
+        TensorFiles.AssertClose(Load(Checkpoint("zero2", 6), "model.safetensors"), Load(Checkpoint("resumed", 6), "model.safetensors"), "resumed weights");
+        TensorFiles.AssertClose(Load(Checkpoint("zero2", 6), "optimizer.safetensors"), Load(Checkpoint("resumed", 6), "optimizer.safetensors"), "resumed AdamW state");
 
         // One process reads the distributed checkpoint whole.
         var eval = GiantProcess.Run(_dir, "eval", Path.Combine(_dir, "zero2"), _corpus.Dir, "--threads", "1");
