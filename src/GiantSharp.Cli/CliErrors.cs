@@ -22,10 +22,24 @@ internal static class CliErrors
     /// <summary>Exit code of a run that refused to touch an existing run's files (give --resume or --overwrite).</summary>
     public const int Refused = 6;
 
-    /// <summary>Runs <paramref name="body"/>; its exceptions become one line and an exit code.</summary>
+    /// <summary>Runs <paramref name="body"/>; its exceptions become one line and an exit code. On several MPI ranks, a failing rank stops them all.</summary>
     /// <param name="body">The command.</param>
     /// <param name="verbose">Print the stack trace as well.</param>
-    public static int Run(Func<int> body, bool verbose = false)
+    public static int Run(Func<int> body, bool verbose = false) => AbortOtherRanks(RunBody(body, verbose));
+
+    // On several MPI ranks, a rank that fails ends them all at once (MPI_Abort) rather than leave them waiting in a collective.
+    private static int AbortOtherRanks(int exitCode)
+    {
+        if (exitCode != 0 && Parallel.Communicator.Started is { IsDistributed: true } world)
+        {
+            Console.Error.WriteLine($"giant: rank {world.Rank} of {world.Size} failed (exit code {exitCode}); stopping every rank");
+            Console.Error.Flush();
+            world.Abort(exitCode);
+        }
+        return exitCode;
+    }
+
+    private static int RunBody(Func<int> body, bool verbose)
     {
         try
         {

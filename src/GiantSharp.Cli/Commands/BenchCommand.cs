@@ -17,6 +17,7 @@ internal static class BenchCommand
         yield return BenchOffloadCommand.Create();
         yield return BenchDiskCommand.Create();
         yield return BenchImageTokensCommand.Create();
+        yield return BenchParallelCommand.Create();
     }
 
     public static Command Create()

@@ -49,6 +49,15 @@ internal static class TrainCommand
     {
         using var corpus = CorpusProvisioner.Open(run.Data, run.Seed, Console.WriteLine);
         Checkpointing.TrainState? final = null;
+        var world = Parallel.Communicator.World;
+        if (!world.IsRoot)
+        {
+            // Progress, logs and metrics come from rank 0; the other ranks only compute (and answer its collectives).
+            using var trainer = new Trainer(run, corpus, resumeFrom: resume);
+            trainer.Run(cancel);
+            if (cancel.IsCancellationRequested) trainer.SaveCheckpoint();
+            return trainer.State;
+        }
         ConsoleProgress.Run(run, label ?? run.Name, progress =>
         {
             using var trainer = new Trainer(run, corpus, resumeFrom: resume);
@@ -56,6 +65,8 @@ internal static class TrainCommand
             trainer.Observers.AddRange(outputs.Observers);
             trainer.Observers.Add(progress);
             trainer.Observers.AddRange(extra ?? []);
+            if (world.IsDistributed)
+                foreach (var o in trainer.Observers) o.OnNotice($"data parallel on {world.Size} ranks (ZeRO stage {run.Parallel?.ZeroStage ?? 0})");
             trainer.Run(cancel);
             if (cancel.IsCancellationRequested) trainer.SaveCheckpoint();
             final = trainer.State;

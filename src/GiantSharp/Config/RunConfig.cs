@@ -43,6 +43,8 @@ public sealed record RunConfig
     /// (bf16 where the hardware has bf16 matrix kernels); see <see cref="MixedPrecision.PrecisionResolver"/>.
     /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
+    /// <summary>How the ranks of an <c>mpirun</c> launch share the work (ZeRO stage, buckets); ignored by one rank.</summary>
+    public global::GiantSharp.Parallel.ParallelConfig Parallel { get; init; } = new();
     /// <summary>Log a line and metrics every this many steps.</summary>
     public int LogEvery { get; init; } = 10;
 
@@ -75,6 +77,7 @@ public sealed record RunConfig
         Eval.Validate();
         Checkpoint.Validate();
         Offload?.Validate(Model.NLayer);
+        Parallel?.Validate();
         for (int i = 0; i < Stages.Count; i++)
             if (Stages[i].Offload == true && Offload is null)
                 throw new ConfigException($"stages[{i}].offload", "is true but the run has no 'offload' section (tiers, layers) to follow");

@@ -6,6 +6,7 @@ using GiantSharp.Data;
 using GiantSharp.Errors;
 using GiantSharp.Model;
 using GiantSharp.Offload;
+using GiantSharp.Parallel;
 using GiantSharp.Training.Optim;
 using GiantSharp.Training.Steps;
 using static TorchSharp.torch;
@@ -29,6 +30,7 @@ public sealed class Trainer : IDisposable
     private readonly Device _device;
     private readonly CheckpointStore _checkpoints;
     private readonly StagePlacement _placement;
+    private readonly ParallelRun _parallel;
     private double _pendingSeconds;                                             // store build time, added to the first step
     private bool _resumed;
     private NonFiniteGuard? _nonFinite;
@@ -53,7 +55,10 @@ public sealed class Trainer : IDisposable
         _corpus = corpus;
         Observers = new List<ITrainingObserver>(observers ?? []);
         Precision = MixedPrecision.PrecisionResolver.Resolve(Config);
-        _stepFactory = stepFactory ?? (_ => Precision.IsBf16 ? new MixedPrecision.MixedPrecisionStep(Precision.Compute) : new ResidentTrainStep());
+        _parallel = ParallelRun.For(Config);                                    // every rank refuses a config the ranks cannot run
+        if (Precision.IsBf16 && _parallel.Comm.IsDistributed)
+            throw new ConfigException("precision", "bf16 on several MPI ranks is not built yet: use fp32 (or one rank)");
+        _stepFactory = stepFactory ?? (_ => _parallel.Step() ?? (Precision.IsBf16 ? new MixedPrecision.MixedPrecisionStep(Precision.Compute) : new ResidentTrainStep()));
         _device = new Device(Config.Device);
         _checkpoints = new CheckpointStore(Path.Combine(Config.OutDir, "checkpoints"));
         corpus.EnsureFits(Config.Model.SeqLen, Config.Model.PatchDim);
@@ -254,7 +259,18 @@ public sealed class Trainer : IDisposable
             Offloaded = _placement.Offloaded,
             OffloadPart = _placement.PartWriter is not null,
         };
-        var path = _checkpoints.Save(Model, Optimizer, state, Config.Checkpoint.Keep, _placement.PartWriter);
+        var optimizer = _parallel.WholeOptimizer(Model, Optimizer);           // ZeRO pieces gathered; rank 0 writes, the others wait
+        string path;
+        try
+        {
+            path = _parallel.Comm.IsRoot ? _checkpoints.Save(Model, optimizer, state, Config.Checkpoint.Keep, _placement.PartWriter)
+                : Path.Combine(_checkpoints.Root, $"step-{state.GlobalStep:D8}");
+        }
+        finally
+        {
+            if (!ReferenceEquals(optimizer, Optimizer)) optimizer.Dispose();
+        }
+        _parallel.Comm.Barrier();
         foreach (var o in Observers) o.OnCheckpoint(path, State.GlobalStep);
         return path;
     }

@@ -56,16 +56,34 @@ public sealed class MoeExperts : nn.Module<Tensor, Tensor>
     /// <summary>Second biases, (E, C), or null without bias.</summary>
     public Parameter? BProj => b_proj;
 
+    /// <summary>
+    /// Replaces the computation of <see cref="forward"/> when set, e.g. by expert parallelism applied from outside
+    /// (GiantSharp.Parallel): it receives the slots (E, S, C) and returns the outputs (E, S, C), computing what it
+    /// computes through <see cref="ForwardExperts"/>. Null: all E experts here.
+    /// </summary>
+    public Func<Tensor, Tensor>? Executor { get; set; }
+
     /// <summary>Slots (E, S, C), row s of expert e a token (or zero padding) -> expert outputs (E, S, C).</summary>
     /// <exception cref="ArgumentException">The first dimension is not E.</exception>
     public override Tensor forward(Tensor x)
     {
         if (x.dim() != 3 || x.shape[0] != NumExperts) throw new ArgumentException($"expected (E = {NumExperts}, S, C), got ({string.Join(", ", x.shape)})", nameof(x));
+        return Executor is { } executor ? executor(x) : ForwardExperts(x, 0, NumExperts);
+    }
+
+    /// <summary>Experts [<paramref name="first"/>, first + count) on their slots: (count, S, C) -> (count, S, C).</summary>
+    /// <exception cref="ArgumentException">The first dimension is not <paramref name="count"/>, or the range is outside [0, E).</exception>
+    public Tensor ForwardExperts(Tensor x, int first, int count)
+    {
+        if (first < 0 || count < 1 || first + count > NumExperts || x.dim() != 3 || x.shape[0] != count)
+            throw new ArgumentException($"expected experts [{first}, {first + count}) of {NumExperts} on (count, S, C), got ({string.Join(", ", x.shape)})", nameof(x));
         using var scope = NewDisposeScope();
+        bool all = first == 0 && count == NumExperts;
+        Tensor Part(Tensor t) => all ? t : t.narrow(0, first, count);
         // TorchSharp 0.107 binds baddbmm as batch1.baddbmm(batch2, input) = input + batch1 @ batch2.
-        var h = b_fc is null ? x.bmm(w_fc) : x.baddbmm(w_fc, b_fc.unsqueeze(1));          // (E, S, d_ff)
+        var h = b_fc is null ? x.bmm(Part(w_fc)) : x.baddbmm(Part(w_fc), Part(b_fc).unsqueeze(1));          // (count, S, d_ff)
         h = nn.functional.gelu(h);
-        var y = b_proj is null ? h.bmm(w_proj) : h.baddbmm(w_proj, b_proj.unsqueeze(1)); // (E, S, C)
+        var y = b_proj is null ? h.bmm(Part(w_proj)) : h.baddbmm(Part(w_proj), Part(b_proj).unsqueeze(1)); // (count, S, C)
         return y.MoveToOuterDisposeScope();
     }
 }
