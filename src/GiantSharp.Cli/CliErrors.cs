@@ -34,6 +34,8 @@ internal static class CliErrors
         {
             Console.Error.WriteLine($"giant: rank {world.Rank} of {world.Size} failed (exit code {exitCode}); stopping every rank");
             Console.Error.Flush();
+            // A bad config fails every rank at once: give the others a moment to print their own line before the abort ends them.
+            Thread.Sleep(TimeSpan.FromSeconds(1));
             world.Abort(exitCode);
         }
         return exitCode;

@@ -12,6 +12,7 @@ internal sealed class Interruption : IDisposable
     public const int ExitCode = 130;
     private readonly CancellationTokenSource _cancel = new();
     private readonly PosixSignalRegistration[] _registrations;
+    private volatile bool _disposed;
 
     public Interruption()
     {
@@ -25,7 +26,7 @@ internal sealed class Interruption : IDisposable
 
     private void Handle(PosixSignalContext context)
     {
-        if (_cancel.IsCancellationRequested) return;                         // second signal: default handling, terminate
+        if (_disposed || _cancel.IsCancellationRequested) return;            // after the run (e.g. MPI_Abort's SIGTERM to a failed rank), or a second signal: default handling
         context.Cancel = true;
         Console.Error.WriteLine($"giant: {context.Signal} received: finishing the current step and writing a checkpoint (send it again to stop at once)");
         _cancel.Cancel();
@@ -33,7 +34,8 @@ internal sealed class Interruption : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         foreach (var r in _registrations) r.Dispose();
-        _cancel.Dispose();
+        // _cancel is not disposed: a handler already dispatched may still read it (a token source without timers holds nothing to free).
     }
 }
