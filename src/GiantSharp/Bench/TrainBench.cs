@@ -52,6 +52,7 @@ public static class TrainBench
         options.Validate();
         var flopsPerToken = TrainingFlops.PerToken(preset.Model);
         manual_seed(options.Seed);
+        Offload.HostAllocator.ForResident();   // the malloc policy giant train uses for a resident stage
         using var model = new GptModel(preset.Model);
         model.train();
         using var optimizer = new AdamW(new AdamWOptions());

@@ -147,12 +147,12 @@ public sealed class StagePlacement : IDisposable
         Session = null;
     }
 
-    /// <summary>Under a budget, sets malloc for stage <paramref name="stage"/>'s kind of work (<see cref="HostAllocator"/>).</summary>
+    /// <summary>Sets malloc for stage <paramref name="stage"/>'s kind of work (<see cref="HostAllocator"/>).</summary>
     private void TuneAllocator(int stage)
     {
-        if (_config.Offload?.MaxMemory is null) return;
-        if (Streams(stage)) HostAllocator.ForStreaming();
-        else HostAllocator.ForResident();
+        if (!Streams(stage)) HostAllocator.ForResident();
+        else if (_config.Offload?.MaxMemory is not null) HostAllocator.ForStreaming();
+        else HostAllocator.ForUnbudgetedStreaming();
     }
 
     /// <summary>The plan stage <paramref name="stage"/> would have under <paramref name="offload"/>, from its shape.</summary>
