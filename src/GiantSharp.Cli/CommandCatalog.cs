@@ -9,6 +9,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return PlanCommand.Create();
         yield return PrepareCommand.Create();
         yield return TrainCommand.Create();
         yield return DelinkCommand.Create();

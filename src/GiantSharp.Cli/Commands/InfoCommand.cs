@@ -35,7 +35,7 @@ internal static class InfoCommand
         return command;
     }
 
-    private static int ResolveVocab(RunConfig run, int? overrideVocab)
+    internal static int ResolveVocab(RunConfig run, int? overrideVocab)
     {
         if (overrideVocab is { } v) return v;
         if (run.Model.VocabSize > 0) return run.Model.VocabSize;
@@ -105,7 +105,7 @@ internal static class InfoCommand
             : $"largest Real Giant of this width that fits this machine with this plan: n_layer {fit.NLayer}, {Count(fit.Parameters)} parameters");
     }
 
-    private static string Count(long n) => n switch
+    internal static string Count(long n) => n switch
     {
         >= 1_000_000_000_000 => $"{n / 1e12:F2} T",
         >= 1_000_000_000 => $"{n / 1e9:F2} G",

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace GiantSharp.Offload;
 
 /// <summary>Formats byte counts for messages.</summary>
-internal static class Units
+public static class Units
 {
     /// <summary>Bytes in binary units with two decimals: <c>512 B</c>, <c>3.20 MiB</c>, <c>12.50 GiB</c>.</summary>
     public static string Bytes(long bytes)
