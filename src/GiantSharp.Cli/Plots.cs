@@ -48,8 +48,11 @@ internal static class Plots
         byTime.ShowLegend(Edge.Right);
         byStep.Axes.Top.MinimumSize = byTime.Axes.Top.MinimumSize = 55;     // room for the switch labels under the titles
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        multi.SavePng(path, 1600, 560);
+        multi.SavePng(path, DemoWidth, DemoHeight);
     }
+
+    /// <summary>Width and height of <see cref="ValidationCurves"/>'s PNG, in pixels.</summary>
+    public const int DemoWidth = 1600, DemoHeight = 560;
 
     /// <summary>Width and height of <see cref="LossCurves"/>'s PNG, in pixels.</summary>
     public const int CurvesWidth = 1200, CurvesHeight = 600;

@@ -49,6 +49,22 @@ public class PlotCommandTests
     }
 
     [Fact]
+    public void The_demos_two_panel_curves_are_written_at_their_stated_size()
+    {
+        using var dir = new TempDir();
+        var runs = new[] { "(a) pseudo-to-real", "(b) from scratch" }.Select(name =>
+        {
+            var curve = new GiantSharp.Experiments.EvalCurve(name);
+            for (int s = 1; s <= 6; s++)
+                curve.OnEval(new GiantSharp.Training.EvalLog(name.StartsWith("(a)") && s <= 3 ? "pseudo" : "real", s, 5.0 - 0.5 * s, 100L * s, 2.0 * s));
+            return curve;
+        }).ToList();
+        var png = Path.Combine(dir.Path, "curves.png");
+        Plots.ValidationCurves(runs, "demo", png);
+        Assert.Equal((Plots.DemoWidth, Plots.DemoHeight), PngSize(png));
+    }
+
+    [Fact]
     public void A_folder_without_metrics_is_refused()
     {
         using var dir = new TempDir();
