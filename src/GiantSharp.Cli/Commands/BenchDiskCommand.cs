@@ -34,10 +34,13 @@ internal static class BenchDiskCommand
             var inv = CultureInfo.InvariantCulture;
             var rows = new List<string>();
             var targets = new List<BenchTarget>();
+            var created = NewFolders(r.GetValue(dir)!);
             foreach (var q in sizes)
             {
                 AnsiConsole.MarkupLine($"requests of {Markup.Escape(ByteSize.Format(q))}:");
-                var results = DiskBenchmark.Run(r.GetValue(dir)!, bytes, q, r.GetValue(rounds), line => AnsiConsole.WriteLine("  " + line));
+                IReadOnlyList<DiskBenchmark.Round> results;
+                try { results = DiskBenchmark.Run(r.GetValue(dir)!, bytes, q, r.GetValue(rounds), line => AnsiConsole.WriteLine("  " + line)); }
+                finally { RemoveIfEmpty(created); }                          // trying the bench leaves no folder behind
                 foreach (var (x, i) in results.Select((x, i) => (x, i)))
                     rows.Add($"| {ByteSize.Format(q)} | {i + 1} | {(x.DdWrite / 1e9).ToString("F2", inv)} | {(x.TierWrite / 1e9).ToString("F2", inv)} | {x.WriteRatio.ToString("F2", inv)} | " +
                              $"{(x.DdRead / 1e9).ToString("F2", inv)} | {(x.TierRead / 1e9).ToString("F2", inv)} | {x.ReadRatio.ToString("F2", inv)} |");
@@ -61,5 +64,19 @@ internal static class BenchDiskCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The folders of <paramref name="dir"/>'s path that do not exist yet, deepest first.</summary>
+    private static List<string> NewFolders(string dir)
+    {
+        var missing = new List<string>();
+        for (var d = Path.GetFullPath(dir); d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d)) missing.Add(d);
+        return missing;
+    }
+
+    private static void RemoveIfEmpty(IEnumerable<string> folders)
+    {
+        foreach (var d in folders)
+            if (Directory.Exists(d) && !Directory.EnumerateFileSystemEntries(d).Any()) Directory.Delete(d);
     }
 }

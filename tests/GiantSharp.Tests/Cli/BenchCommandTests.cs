@@ -44,6 +44,18 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void Bench_disk_judges_both_ways_and_leaves_no_folder_behind()
+    {
+        using var dir = new TempDir();
+        var r = GiantProcess.Run(dir.Path, "bench", "disk", "--size", "8MiB", "--requests", "4MiB", "--rounds", "1");
+        Assert.Equal(0, r.ExitCode);
+        var text = r.StdOut.ReplaceLineEndings(" ");
+        Assert.Matches(@"4MiB requests: tier/dd write bandwidth \(median\).*>= 0\.80.*(met|not met)", text);
+        Assert.Matches(@"4MiB requests: tier/dd read bandwidth \(median\).*>= 0\.80.*(met|not met)", text);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));       // the default --dir runs/offload-store is removed again
+    }
+
+    [Fact]
     public void With_out_a_bench_replaces_only_its_own_section()
     {
         using var dir = new TempDir();
