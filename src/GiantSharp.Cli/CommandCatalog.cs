@@ -17,6 +17,7 @@ internal static class CommandCatalog
         yield return GenerateCommand.Create();
         yield return CaptionCommand.Create();
         yield return DemoCommand.Create();
+        yield return PlotCommand.Create();
         yield return BenchCommand.Create();
     }
 }

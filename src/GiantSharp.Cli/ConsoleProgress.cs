@@ -1,4 +1,6 @@
+using System.Globalization;
 using GiantSharp.Config;
+using GiantSharp.Offload;
 using GiantSharp.Training;
 using Spectre.Console;
 
@@ -47,9 +49,31 @@ internal sealed class ConsoleProgress : ITrainingObserver
     }
 
     /// <inheritdoc />
+    public void OnRunStart(RunStart start)
+    {
+        foreach (var line in start.Lines()) Line($"{Markup.Escape(_label)}: {Markup.Escape(line)}");
+    }
+
+    /// <summary>
+    /// A step's log line: stage, step, loss, lr, ms/step, tokens/s, MFU (when measured), peak RSS, and for a streamed
+    /// stage the transfer and stall time of the step and the share of transfer hidden behind compute.
+    /// </summary>
+    internal static string StepText(StepLog log)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = string.Create(inv, $"{log.Stage} step {log.Step}/{log.TotalSteps} loss {log.Loss:F4} lr {log.Lr:E2} {log.StepSeconds * 1000:F0} ms/step {log.TokensPerSecond:N0} tok/s");
+        if (log.Mfu is { } mfu) text += string.Create(inv, $" MFU {mfu:F3}");
+        text += string.Create(inv, $" peak RSS {log.PeakResidentBytes / (1024.0 * 1024):F0} MiB");
+        if (log.Metrics.TryGetValue(OffloadStats.TransferKey, out var transfer) && log.Metrics.TryGetValue(OffloadStats.StallKey, out var stall)
+            && log.Metrics.TryGetValue(OffloadStats.HiddenKey, out var hidden))
+            text += string.Create(inv, $" transfer {transfer * 1000:F0} ms stall {stall * 1000:F0} ms hidden {hidden * 100:F0}%");
+        return text;
+    }
+
+    /// <inheritdoc />
     public void OnStep(StepLog log)
     {
-        var text = $"{log.Stage} step {log.Step}/{log.TotalSteps} loss {log.Loss:F4} lr {log.Lr:E2} {log.TokensPerSecond:N0} tok/s peak RSS {log.PeakResidentBytes / (1024.0 * 1024):F0} MiB";
+        var text = StepText(log);
         if (_task is not null)
         {
             _task.Description = Markup.Escape($"{_label}: {text}");
@@ -64,7 +88,7 @@ internal sealed class ConsoleProgress : ITrainingObserver
 
     /// <inheritdoc />
     public void OnEval(EvalLog log) =>
-        Line($"{Markup.Escape(_label)}: [blue]eval[/] step {log.Step} val loss {log.ValLoss:F4} ppl {log.Perplexity:F2}");
+        Line($"{Markup.Escape(_label)}: [blue]eval[/] step {log.Step} val loss {log.ValLoss:F4} ppl {log.Perplexity:F2}" + (log.BitsPerByte is { } bpb ? $" bpb {bpb:F4}" : ""));
 
     /// <inheritdoc />
     public void OnNotice(string text) => Line($"{Markup.Escape(_label)}: {Markup.Escape(text)}");

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using GiantSharp.Bench;
+using Spectre.Console;
 
 namespace GiantSharp.Cli.Commands;
 
 /// <summary>
 /// <c>giant bench</c>: performance measurements. Each benchmark is a subcommand in its own file; to add one,
 /// add its <c>Create()</c> to <see cref="Subcommands"/>. The options and output every benchmark shares
-/// (--threads, --out docs/benchmarks.md) are made here.
+/// (--threads, --out FILE) and the report (a table against the targets; the section written only with --out) are made here.
 /// </summary>
 internal static class BenchCommand
 {
@@ -30,11 +31,10 @@ internal static class BenchCommand
     /// <summary>--threads (shared with every command).</summary>
     public static Option<int> ThreadsOption() => CommonOptions.Threads();
 
-    /// <summary>--out: the Markdown file whose section the benchmark replaces; empty to write nothing.</summary>
-    public static Option<string> OutOption() => new("--out")
+    /// <summary>--out: the Markdown file whose section the benchmark replaces; without it nothing is written.</summary>
+    public static Option<string?> OutOption() => new("--out")
     {
-        Description = "Markdown file whose section for this benchmark is replaced or appended (\"\" writes nothing)",
-        DefaultValueFactory = _ => "docs/benchmarks.md",
+        Description = "Markdown file (e.g. docs/benchmarks.md) whose section for this benchmark is replaced, or appended; without it nothing is written",
     };
 
     /// <summary>Sets libtorch's thread count (see <see cref="CommonOptions.Apply"/>).</summary>
@@ -52,10 +52,25 @@ internal static class BenchCommand
         return string.Join(' ', commands.Prepend("giant").Concat(arguments));
     }
 
-    /// <summary>Writes <paramref name="body"/> as section <paramref name="title"/> of <paramref name="outPath"/> (nothing when empty) and says so.</summary>
-    public static void WriteSection(string outPath, string title, string body)
+    /// <summary>
+    /// Prints the table of <paramref name="targets"/> (measure, value, target, met / not met; "no target" when empty), then
+    /// writes <paramref name="body"/> as section <paramref name="title"/> of <paramref name="outPath"/> when one was given
+    /// (--out), and says which; without it nothing is written.
+    /// </summary>
+    public static void Report(IReadOnlyList<BenchTarget> targets, string? outPath, string title, string body)
     {
-        if (string.IsNullOrEmpty(outPath)) return;
+        var table = new Table().Title("against the targets").AddColumn("measure").AddColumn(new TableColumn("value").RightAligned())
+            .AddColumn(new TableColumn("target").RightAligned()).AddColumn("verdict");
+        foreach (var t in targets)
+            table.AddRow(Markup.Escape(t.Measure), t.ValueText, Markup.Escape(t.TargetText), t.Met ? "[green]met[/]" : "[red]not met[/]");
+        if (targets.Count == 0) table.AddRow("no target: a comparison", "", "", "");
+        table.Caption(Markup.Escape(StepTiming.Meaning));
+        AnsiConsole.Write(table);
+        if (string.IsNullOrEmpty(outPath))
+        {
+            Console.WriteLine($"not written to a file (--out docs/benchmarks.md records it as section \"{title}\")");
+            return;
+        }
         BenchmarkDocument.WriteSection(outPath, title, body);
         Console.WriteLine($"wrote section \"{title}\" of {outPath}");
     }

@@ -45,9 +45,11 @@ internal static class BenchImageTokensCommand
                 "| patch | codes | tokens per image | RMSE per pixel (0..255) | judge accuracy on decoded | k-means seconds |",
                 "|---|---:|---:|---:|---:|---:|",
                 .. rows.Select(x => $"| {x.PatchSize}x{x.PatchSize} | {x.Codes} | {x.TokensPerImage} | {x.Rmse.ToString("F2", inv)} | {x.JudgeAccuracy.ToString("F4", inv)} | {x.TrainSeconds.ToString("F0", inv)} |"),
+                "",
+                Bench.BenchTarget.Markdown([]),
             ]);
             Console.WriteLine(body);
-            BenchCommand.WriteSection(r.GetValue(output)!, SectionTitle, body + "\n");
+            BenchCommand.Report([], r.GetValue(output), SectionTitle, body + "\n");
             return 0;
         });
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using GiantSharp.Bench;
 using GiantSharp.Model;
 using GiantSharp.Offload;
 using GiantSharp.Offload.Bench;
@@ -44,8 +45,13 @@ internal static class BenchOffloadCommand
             var f = OffloadBenchmark.StepTime(model, offload, steps: r.GetValue(steps), batch: 4);
             AnsiConsole.WriteLine(f.ToString());
             var inv = CultureInfo.InvariantCulture;
+            BenchTarget[] targets =
+            [
+                BenchTarget.Max($"{t.ToString().ToLowerInvariant()} tier: offloaded / resident step time (median)", f.RatioToResident, t == Tier.Disk ? 1.5 : 1.15),
+                BenchTarget.Min("transfer time hidden behind compute", f.HiddenFraction, 0.8, "P0"),
+            ];
             var body = string.Join("\n", [
-                $"Measured {DateTime.UtcNow:yyyy-MM-dd}: n_layer {model.NLayer}, d_model {model.DModel}, seq_len {model.SeqLen}, batch 4, {f.Label}; medians of {r.GetValue(steps)} interleaved steps (best in brackets). Targets: host <= 1.15, disk <= 1.5, hidden >= 80%.",
+                $"Measured {DateTime.UtcNow:yyyy-MM-dd}: n_layer {model.NLayer}, d_model {model.DModel}, seq_len {model.SeqLen}, batch 4, {f.Label}; {r.GetValue(steps)} interleaved steps of each, median step times (best in brackets).",
                 "",
                 $"    {BenchCommand.CommandLine(r)}",
                 "",
@@ -53,8 +59,10 @@ internal static class BenchOffloadCommand
                 "|---|---:|---:|---:|---:|---:|---:|",
                 $"| {t.ToString().ToLowerInvariant()} | {f.Resident.Median.ToString("F3", inv)} | {f.Recompute.Median.ToString("F3", inv)} | {f.Offload.Median.ToString("F3", inv)} | " +
                 $"{f.RatioToResident.ToString("F2", inv)} ({f.BestRatioToResident.ToString("F2", inv)}) | {f.RatioToRecompute.ToString("F2", inv)} | {(100 * f.HiddenFraction).ToString("F1", inv)}% |",
+                "",
+                BenchTarget.Markdown(targets),
             ]);
-            BenchCommand.WriteSection(r.GetValue(output)!, $"{SectionTitle}, {t.ToString().ToLowerInvariant()} tier", body + "\n");
+            BenchCommand.Report(targets, r.GetValue(output), $"{SectionTitle}, {t.ToString().ToLowerInvariant()} tier", body + "\n");
             return 0;
         });
         return command;

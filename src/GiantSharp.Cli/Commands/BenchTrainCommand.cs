@@ -7,7 +7,7 @@ namespace GiantSharp.Cli.Commands;
 
 /// <summary>
 /// <c>giant bench train</c>: matmul peak, then training throughput and MFU of a preset in fp32 and/or bf16
-/// (see <see cref="TrainBench"/>); prints a table and records it in docs/benchmarks.md.
+/// (see <see cref="TrainBench"/>); prints a table and the targets, and records them in a Markdown file given by --out.
 /// </summary>
 internal static class BenchTrainCommand
 {
@@ -38,9 +38,9 @@ internal static class BenchTrainCommand
             var loaded = BenchPreset.Load(r.GetValue(preset)!);
             var report = TrainBench.Run(loaded, precisions, options, line => AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]"));
             AnsiConsole.Write(Table(report));
-            var outPath = r.GetValue(output)!;
+            var outPath = r.GetValue(output);
             var previous = File.Exists(outPath) ? BenchmarkDocument.ReadSection(File.ReadAllText(outPath), TrainBenchReport.SectionTitle) : null;
-            BenchCommand.WriteSection(outPath, TrainBenchReport.SectionTitle, report.ToMarkdown(BenchCommand.CommandLine(r), previous));
+            BenchCommand.Report(report.Targets(), outPath, TrainBenchReport.SectionTitle, report.ToMarkdown(BenchCommand.CommandLine(r), previous));
             return 0;
         });
         return command;
@@ -51,7 +51,7 @@ internal static class BenchTrainCommand
         var inv = CultureInfo.InvariantCulture;
         var table = new Table().Title($"giant bench train: {report.Machine}");
         table.AddColumn("precision");
-        foreach (var header in new[] { "matmul peak GFLOP/s", "step s", "tokens/s", "model GFLOP/s", "MFU", "loss", "others' CPU" })
+        foreach (var header in new[] { "matmul peak GFLOP/s", "median step s", "tokens/s", "model GFLOP/s", "MFU", "loss", "others' CPU" })
             table.AddColumn(new TableColumn(header).RightAligned());
         foreach (var x in report.Results)
             table.AddRow(TrainBenchReport.Name(x.Precision), (x.PeakFlopsPerSecond / 1e9).ToString("F1", inv), x.StepSeconds.ToString("F2", inv),

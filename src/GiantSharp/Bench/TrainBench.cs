@@ -73,20 +73,12 @@ public static class TrainBench
         }
         var othersShare = CpuUsage.Now().OthersShareSince(start, Environment.ProcessorCount);
         var tokensPerStep = options.MicroBatches * preset.TokensPerMicroBatch;
-        return new TrainBenchResult(precision, tokensPerStep, Median(seconds), flopsPerToken, peakFlopsPerSecond, loss, othersShare);
+        return new TrainBenchResult(precision, tokensPerStep, StepTiming.Of(seconds).Median, flopsPerToken, peakFlopsPerSecond, loss, othersShare);
     }
 
     /// <summary>The element type whose matmul peak a precision is measured against.</summary>
     public static ScalarType ElementType(BenchPrecision precision) =>
         precision == BenchPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-
-    /// <summary>The median (mean of the middle two for an even count): robust to a step slowed by another process.</summary>
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        int mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
 
     /// <summary>Uniformly random token ids, X (B, T) and its shift by one Y (B, T), per micro-batch; in the current dispose scope.</summary>
     private static MicroBatch[] RandomBatches(BenchPreset preset, TrainBenchOptions options)

@@ -16,6 +16,23 @@ public sealed record TrainBenchReport(MachineInfo Machine, DateTimeOffset Date, 
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Target MFU of fp32 training (issue 9).</summary>
+    public const double Fp32MfuTarget = 0.55;
+    /// <summary>Target MFU of bf16 training against the bf16 matmul peak (issue 9).</summary>
+    public const double Bf16MfuTarget = 0.5;
+    /// <summary>Target bf16 / fp32 tokens/s (issue 9).</summary>
+    public const double Bf16SpeedupTarget = 3;
+
+    /// <summary>Every target this run's figures can be judged against: each precision's MFU, and bf16/fp32 tokens/s when both ran.</summary>
+    public IReadOnlyList<BenchTarget> Targets() => Results.SelectMany(TargetsOf).ToList();
+
+    private IEnumerable<BenchTarget> TargetsOf(TrainBenchResult r)
+    {
+        yield return BenchTarget.Min($"{Name(r.Precision)} MFU (median step)", r.Mfu, r.Precision == BenchPrecision.Bf16 ? Bf16MfuTarget : Fp32MfuTarget, "F3");
+        if (r.Precision == BenchPrecision.Bf16 && Results.FirstOrDefault(x => x.Precision == BenchPrecision.Fp32) is { } fp32)
+            yield return BenchTarget.Min("bf16 / fp32 tokens/s (median steps)", r.TokensPerSecond / fp32.TokensPerSecond, Bf16SpeedupTarget);
+    }
+
     /// <summary>
     /// The section body for docs/benchmarks.md: what is measured and how FLOPs are counted, then one
     /// <c>### fp32</c> / <c>### bf16</c> subsection per precision with its run (date, command, table).
@@ -61,9 +78,11 @@ public sealed record TrainBenchReport(MachineInfo Machine, DateTimeOffset Date, 
         sb.AppendLine();
         sb.AppendLine(Inv, $"    {command}");
         sb.AppendLine();
-        sb.AppendLine("| precision | matmul peak (GFLOP/s) | step (s) | tokens/s | model GFLOP/s | MFU | loss | CPU used by others |");
+        sb.AppendLine("| precision | matmul peak (GFLOP/s) | median step (s) | tokens/s | model GFLOP/s | MFU | loss | CPU used by others |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         sb.AppendLine(Inv, $"| {Name(r.Precision)} | {r.PeakFlopsPerSecond / 1e9:F1} | {r.StepSeconds:F2} | {r.TokensPerSecond:F0} | {r.ModelFlopsPerSecond / 1e9:F1} | {r.Mfu:F3} | {r.Loss:F3} | {Percent(r.OthersCpuShare)} |");
+        sb.AppendLine();
+        sb.AppendLine(BenchTarget.Markdown(TargetsOf(r).ToList()));
         if (r.Precision == BenchPrecision.Bf16)
         {
             sb.AppendLine();

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using GiantSharp.Errors;
 
 namespace GiantSharp.Data;
@@ -56,14 +57,14 @@ public static class CorpusPreparer
         Directory.CreateDirectory(staging);
         try
         {
-            var (trainTokens, trainSum) = WriteShard(Path.Combine(staging, PreparedCorpus.TrainFileName), trainDocs.Select(i => docs[i]), tokenizer, dtype);
-            var (valTokens, valSum) = WriteShard(Path.Combine(staging, PreparedCorpus.ValFileName), valDocs.Select(i => docs[i]), tokenizer, dtype);
+            var (trainTokens, trainSum, trainBytes) = WriteShard(Path.Combine(staging, PreparedCorpus.TrainFileName), trainDocs.Select(i => docs[i]), tokenizer, dtype);
+            var (valTokens, valSum, valBytes) = WriteShard(Path.Combine(staging, PreparedCorpus.ValFileName), valDocs.Select(i => docs[i]), tokenizer, dtype);
             var staged = new CorpusMeta
             {
                 Tokenizer = TokenizerFactory.ToSpec(tokenizer),
                 Dtype = dtype,
-                Train = new SplitMeta(PreparedCorpus.TrainFileName, trainDocs.Length, trainTokens, trainSum),
-                Val = new SplitMeta(PreparedCorpus.ValFileName, valDocs.Length, valTokens, valSum),
+                Train = new SplitMeta(PreparedCorpus.TrainFileName, trainDocs.Length, trainTokens, trainSum, trainBytes),
+                Val = new SplitMeta(PreparedCorpus.ValFileName, valDocs.Length, valTokens, valSum, valBytes),
                 Sources = inputs.Select(Path.GetFullPath).ToList(),
                 Format = format,
                 ValFraction = valFraction,
@@ -105,11 +106,11 @@ public static class CorpusPreparer
         return (order[valCount..].Order().ToArray(), order[..valCount].Order().ToArray());
     }
 
-    /// <summary>Writes each document's ids plus end-of-text; returns the token count.</summary>
-    private static (long Tokens, string Checksum) WriteShard(string path, IEnumerable<string> docs, ITokenizer tokenizer, string dtype)
+    /// <summary>Writes each document's ids plus end-of-text; returns the token count, the checksum and the documents' UTF-8 bytes.</summary>
+    private static (long Tokens, string Checksum, long TextBytes) WriteShard(string path, IEnumerable<string> docs, ITokenizer tokenizer, string dtype)
     {
         int width = dtype == "uint16" ? 2 : 4;
-        long tokens = 0;
+        long tokens = 0, textBytes = 0;
         var hash = new System.IO.Hashing.XxHash3();
         AtomicFile.Write(path, stream =>
         {
@@ -132,6 +133,7 @@ public static class CorpusPreparer
             }
             foreach (string doc in docs)
             {
+                textBytes += Encoding.UTF8.GetByteCount(doc);
                 foreach (int id in tokenizer.Encode(doc))
                     Put(id);
                 Put(tokenizer.EndOfTextId);
@@ -139,6 +141,6 @@ public static class CorpusPreparer
             hash.Append(buffer.AsSpan(0, used));
             stream.Write(buffer, 0, used);
         });
-        return (tokens, Integrity.FileChecksum.Format(hash.GetCurrentHashAsUInt64()));
+        return (tokens, Integrity.FileChecksum.Format(hash.GetCurrentHashAsUInt64()), textBytes);
     }
 }

@@ -32,4 +32,10 @@ public interface ITrainingCorpus : IDisposable
 
     /// <summary>Validation batch <paramref name="index"/> of a fixed set of <paramref name="sequences"/> rows spread evenly over the val split.</summary>
     (Tensor X, Tensor Y) ValBatch(int seqLen, int sequences, int batchSize, int index);
+
+    /// <summary>
+    /// Tokens per UTF-8 byte of the val split's text (end-of-text ids counted as tokens), to turn a val loss into bits
+    /// per byte; null where the corpus does not know its bytes (image-text, or prepared before they were recorded).
+    /// </summary>
+    double? ValTokensPerByte => null;
 }

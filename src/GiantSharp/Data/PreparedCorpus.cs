@@ -59,6 +59,9 @@ public sealed class PreparedCorpus : ITrainingCorpus
     /// <summary>The tokenizer the shards were written with.</summary>
     public ITokenizer Tokenizer { get; }
 
+    /// <inheritdoc />
+    public double? ValTokensPerByte => Meta.Val.TextBytes is > 0 and var bytes ? (double)Meta.Val.Tokens / bytes : null;
+
     /// <summary>The training tokens.</summary>
     public TokenShard Train { get; }
 

@@ -20,15 +20,9 @@ public sealed record StepTimings(double PseudoStepSeconds, double RealStepSecond
         var seconds = steps.Select((s, i) => (s.StageIndex, Seconds: s.TrainSeconds - (i > 0 ? steps[i - 1].TrainSeconds : 0))).ToList();
         var byStage = seconds.GroupBy(s => s.StageIndex).OrderBy(g => g.Key).Select(g => g.Select(x => x.Seconds).ToList()).ToList();
         if (byStage.Count != 2 || byStage.Any(s => s.Count < 2)) throw new ArgumentException("calibration needs two stages of at least two steps each");
-        var pseudo = Median(byStage[0].Skip(1));
-        var real = Median(byStage[1].Skip(1));
+        var pseudo = Bench.StepTiming.Of(byStage[0].Skip(1).ToList()).Median;
+        var real = Bench.StepTiming.Of(byStage[1].Skip(1).ToList()).Median;
         return new StepTimings(pseudo, real, Math.Max(0, byStage[1][0] - real));
-    }
-
-    private static double Median(IEnumerable<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     /// <inheritdoc />

@@ -92,7 +92,11 @@ public sealed class LayerStreamedTrainStep : ITrainStep
         optimizer.Step(model.named_parameters(), lr);               // resident parameters (offloaded ones have no grad)
         StreamedOptimizer.Step(_session, _reads, _writes, coef, lr, optimizer.Options);
         LastStats = new OffloadStats(clock.Elapsed.TotalSeconds, optimizerClock.Elapsed.TotalSeconds, transfer, stall, _streamer.BytesFetched, _streamer.BytesWritten);
-        return new StepResult(lossSum / microBatches.Count, auxSum / microBatches.Count, gradNorm, metrics.Mean());
+        var logged = new Dictionary<string, double>(metrics.Mean())
+        {
+            [OffloadStats.TransferKey] = transfer, [OffloadStats.StallKey] = stall, [OffloadStats.HiddenKey] = LastStats.HiddenFraction,
+        };
+        return new StepResult(lossSum / microBatches.Count, auxSum / microBatches.Count, gradNorm, logged);
     }
 
     /// <summary>

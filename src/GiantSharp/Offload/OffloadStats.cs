@@ -9,6 +9,13 @@ namespace GiantSharp.Offload;
 /// <param name="BytesWritten">Gradient bytes sent to their tier.</param>
 public sealed record OffloadStats(double StepSeconds, double OptimizerSeconds, double TransferSeconds, double StallSeconds, long BytesFetched, long BytesWritten)
 {
+    /// <summary>Step metric (metrics.jsonl, TensorBoard): <see cref="TransferSeconds"/> of the forward and backward passes.</summary>
+    public const string TransferKey = "offload/transfer_seconds";
+    /// <summary>Step metric: <see cref="StallSeconds"/>.</summary>
+    public const string StallKey = "offload/stall_seconds";
+    /// <summary>Step metric: <see cref="HiddenFraction"/>.</summary>
+    public const string HiddenKey = "offload/hidden_share";
+
     /// <summary>Share of transfer time hidden behind compute: 1 - stall / transfer (1 when nothing was transferred).</summary>
     public double HiddenFraction => TransferSeconds <= 0 ? 1.0 : Math.Clamp(1.0 - StallSeconds / TransferSeconds, 0.0, 1.0);
 }

@@ -17,7 +17,7 @@ public static class ParallelBench
 {
     /// <summary>What one launch measured.</summary>
     /// <param name="Ranks">World size.</param>
-    /// <param name="StepSeconds">Mean wall time of a timed step.</param>
+    /// <param name="StepSeconds">Median wall time of the timed steps (<see cref="Bench.StepTiming"/>).</param>
     /// <param name="TokensPerSecond">Global batch tokens per second.</param>
     /// <param name="CommShare">Share of step time inside collectives on rank 0 (includes waiting for the other ranks).</param>
     /// <param name="BytesPerStep">Payload bytes rank 0 handed to collectives per step.</param>
@@ -45,17 +45,18 @@ public static class ParallelBench
             var tokens = randint(0, preset.Model.VocabSize, [b, t + 1], dtype: ScalarType.Int64, generator: g); // (B, T+1)
             return new MicroBatch(tokens.narrow(1, 0, t).contiguous(), tokens.narrow(1, 1, t).contiguous());
         }).ToArray();
-        double seconds = 0, comm0 = 0, bytes0 = 0, loss = 0;
+        double comm0 = 0, bytes0 = 0, loss = 0;
+        var seconds = new List<double>();
         for (int i = 0; i < warmup + steps; i++)
         {
             if (i == warmup) { comm.Barrier(); comm0 = comm.CommunicationSeconds; bytes0 = comm.BytesCommunicated; }
             var clock = Stopwatch.StartNew();
             var r = step.Step(model, optimizer, batches, 1e-4, 1.0);
-            if (i >= warmup) seconds += clock.Elapsed.TotalSeconds;
+            if (i >= warmup) seconds.Add(clock.Elapsed.TotalSeconds);
             loss = r.Loss;
         }
-        var perStep = seconds / steps;
-        return new Result(comm.Size, perStep, microBatches * b * t / perStep, (comm.CommunicationSeconds - comm0) / seconds,
+        var perStep = Bench.StepTiming.Of(seconds).Median;
+        return new Result(comm.Size, perStep, microBatches * b * t / perStep, (comm.CommunicationSeconds - comm0) / seconds.Sum(),
             (comm.BytesCommunicated - bytes0) / steps, loss);
     }
 }

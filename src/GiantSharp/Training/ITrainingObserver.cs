@@ -8,6 +8,8 @@ namespace GiantSharp.Training;
 /// </summary>
 public interface ITrainingObserver
 {
+    /// <summary>The run is about to take its first step (fresh or resumed): its parameters, tokens per step, placement, precision.</summary>
+    void OnRunStart(RunStart start) { }
     /// <summary>A stage begins (also when a resumed run re-enters it). <paramref name="delinked"/>: the model was just delinked.</summary>
     void OnStageStart(int stageIndex, StageConfig stage, int step, bool delinked) { }
     /// <summary>An optimizer step finished.</summary>

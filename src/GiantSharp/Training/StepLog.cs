@@ -19,6 +19,12 @@ public sealed record StepLog(string Stage, int StageIndex, int Step, int TotalSt
     /// <summary>Peak resident set size of the process so far (VmHWM), in bytes; 0 where unknown.</summary>
     public long PeakResidentBytes { get; init; }
 
+    /// <summary>Wall time of this step, in seconds (a stage switch's time lands on the step after it).</summary>
+    public double StepSeconds { get; init; }
+
+    /// <summary>Model FLOPs utilisation of this step (<see cref="RunStart.Mfu"/>), or null where no matmul peak was given.</summary>
+    public double? Mfu { get; init; }
+
     /// <summary>Estimated seconds left at this step's throughput, from the remaining steps.</summary>
     public double EtaSeconds(double secondsPerStep) => (TotalSteps - Step) * secondsPerStep;
 }

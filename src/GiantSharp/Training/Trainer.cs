@@ -34,6 +34,7 @@ public sealed class Trainer : IDisposable
     private double _pendingSeconds;                                             // store build time, added to the first step
     private bool _resumed;
     private NonFiniteGuard? _nonFinite;
+    private RunStart? _start;
 
     /// <summary>
     /// Prepares a run on <paramref name="corpus"/>: builds the model of the first stage, or restores the
@@ -126,6 +127,12 @@ public sealed class Trainer : IDisposable
     /// <summary>Where the run stands.</summary>
     public TrainState State { get; private set; }
 
+    /// <summary>
+    /// The attainable matmul rate of this machine, in FLOP/s (e.g. <see cref="Bench.MatmulPeak.Measure"/>), against which
+    /// each step's MFU is reported; null (default) reports none. Set before <see cref="Run"/>.
+    /// </summary>
+    public double? PeakFlopsPerSecond { get; set; }
+
     /// <summary>Measures the gradient agreement for <c>delink.when: auto</c> (default <see cref="Sharing.GradientAgreement.Measure"/>); tests inject others.</summary>
     internal Func<GptModel, Tensor, Tensor, double[]>? MeasureAgreement { get; set; }
 
@@ -134,12 +141,12 @@ public sealed class Trainer : IDisposable
     public void Run(CancellationToken cancel = default)
     {
         var auto = new AutoDelink(Config, MeasureAgreement);
-        if (Config.Precision != global::GiantSharp.Config.Precision.Fp32)       // fp32, the default, goes unsaid
-            foreach (var o in Observers)
-            {
-                o.OnNotice(Precision.Describe());
-                if (Precision.Warning is { } warning) o.OnNotice(warning);
-            }
+        _start = RunStart.Of(Config, State.GlobalStep, Precision.Describe(), _placement.Describe, PeakFlopsPerSecond);
+        foreach (var o in Observers)
+        {
+            o.OnRunStart(_start);
+            if (Precision.Warning is { } warning) o.OnNotice(warning);
+        }
         for (int si = State.StageIndex; si < Config.Stages.Count; si++)
         {
             var stage = Config.Stages[si];
@@ -231,7 +238,10 @@ public sealed class Trainer : IDisposable
             }
         }
         var log = new StepLog(stage.Name, si, State.GlobalStep, Config.TotalSteps, result.Loss, result.AuxLoss, lr, result.GradNorm,
-            State.Tokens, State.TrainSeconds, tokens / seconds, metrics) { PeakResidentBytes = MachineResources.PeakResidentBytes() };
+            State.Tokens, State.TrainSeconds, tokens / seconds, metrics)
+        {
+            PeakResidentBytes = MachineResources.PeakResidentBytes(), StepSeconds = seconds, Mfu = _start?.Mfu(tokens / seconds),
+        };
         foreach (var o in Observers) o.OnStep(log);
 
         var isLastOfStage = State.GlobalStep == StageEnd(si);
@@ -240,7 +250,11 @@ public sealed class Trainer : IDisposable
         if (isLastOfStage || (evalEvery > 0 && State.GlobalStep % evalEvery == 0))
         {
             var val = Evaluator.Loss(Model, _corpus, Config.Eval.Sequences, stage.MicroBatch, _device, x => executor.Forward(Model, x));
-            foreach (var o in Observers) o.OnEval(new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds));
+            var eval = new EvalLog(stage.Name, State.GlobalStep, val, State.Tokens, State.TrainSeconds)
+            {
+                BitsPerByte = _corpus.ValTokensPerByte is { } perByte ? EvalLog.BitsPerByteOf(val, perByte) : null,
+            };
+            foreach (var o in Observers) o.OnEval(eval);
         }
         if ((isLast && Config.Checkpoint.Final) || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
             SaveCheckpoint();

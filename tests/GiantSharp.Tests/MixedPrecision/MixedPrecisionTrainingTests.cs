@@ -57,8 +57,9 @@ public class MixedPrecisionTrainingTests
         Assert.True(diffs.Max() > 0, "bf16 gave the fp32 numbers bit for bit: it did not compute in bf16");
         Assert.True(bf16.Steps[^1].Loss < bf16.Steps[0].Loss - 0.5, "bf16 training did not reduce the loss");
         Assert.True(Math.Abs(fp32.Evals[^1].ValLoss - bf16.Evals[^1].ValLoss) <= Bf16Ulp(fp32.Evals[^1].ValLoss));
-        Assert.Contains(bf16.Notices, n => n.StartsWith("precision: bf16", StringComparison.Ordinal));
-        Assert.DoesNotContain(fp32.Notices, n => n.StartsWith("precision:", StringComparison.Ordinal));   // the default goes unsaid
+        Assert.StartsWith("precision: bf16", Assert.Single(bf16.Starts).Precision, StringComparison.Ordinal);
+        Assert.Equal("precision: fp32 (as configured)", Assert.Single(fp32.Starts).Precision);   // said at the start of every run
+        Assert.DoesNotContain(fp32.Notices, n => n.StartsWith("precision:", StringComparison.Ordinal));   // and only there
     }
 
     [Fact]

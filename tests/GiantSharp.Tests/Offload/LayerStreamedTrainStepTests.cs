@@ -13,6 +13,25 @@ public class LayerStreamedTrainStepTests
     private const double Tolerance = 1e-5;
 
     [Fact]
+    public void A_streamed_step_reports_its_transfer_stall_and_hidden_share_as_metrics()
+    {
+        using var scope = NewDisposeScope();
+        using var model = NewModel();
+        using var opt = Optimizer();
+        var session = OffloadSession.Attach(model, opt, new OffloadConfig { Params = Tier.Host, Grads = Tier.Host, Optimizer = Tier.Host, Prefetch = 1 });
+        using (var step = new LayerStreamedTrainStep(session))
+        {
+            var result = Train(model, opt, step, 0, 1).Single();
+            var stats = step.LastStats!;
+            Assert.True(stats.TransferSeconds > 0);
+            Assert.Equal(stats.TransferSeconds, result.Metrics[OffloadStats.TransferKey]);
+            Assert.Equal(stats.StallSeconds, result.Metrics[OffloadStats.StallKey]);
+            Assert.Equal(Math.Clamp(1 - stats.StallSeconds / stats.TransferSeconds, 0, 1), result.Metrics[OffloadStats.HiddenKey], 12);
+        }
+        session.Detach(opt);
+    }
+
+    [Fact]
     public void Host_tier_all_layers_equals_resident_training()
     {
         var diff = TrainBothAndCompare(null, _ => new OffloadConfig { Params = Tier.Host, Grads = Tier.Host, Optimizer = Tier.Host, Prefetch = 1 });

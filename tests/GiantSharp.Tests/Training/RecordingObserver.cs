@@ -10,6 +10,8 @@ internal sealed class RecordingObserver : ITrainingObserver
     public List<EvalLog> Evals { get; } = new();
     public List<(int Stage, bool Delinked)> StageStarts { get; } = new();
     public List<string> Notices { get; } = new();
+    public List<RunStart> Starts { get; } = new();
+    public void OnRunStart(RunStart start) => Starts.Add(start);
     public void OnNotice(string text) => Notices.Add(text);
     public void OnStep(StepLog log) => Steps.Add(log);
     public void OnEval(EvalLog log) => Evals.Add(log);

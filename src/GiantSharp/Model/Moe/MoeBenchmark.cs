@@ -7,8 +7,8 @@ namespace GiantSharp.Model.Moe;
 /// Compares the training throughput of an MoE FFN with that of the dense FFN it replaces, at the same
 /// active FLOPs: every expert has the dense width d_ff and each token visits one (top-1), so the MoE adds
 /// only routing, dispatch/combine and capacity padding. Both run in one process, alternating iteration by
-/// iteration so that machine noise hits both alike; throughput is taken from each one's fastest iteration
-/// (best of N: the usual estimate of uncontended speed on a shared machine). For <c>giant bench moe</c>.
+/// iteration so that machine noise hits both alike; tokens/s is taken from each one's fastest iteration (best), and the
+/// ratio both ways, best and median (<see cref="Bench.StepTiming"/>). For <c>giant bench moe</c>.
 /// </summary>
 public static class MoeBenchmark
 {
@@ -62,12 +62,10 @@ public static class MoeBenchmark
             }
             var metrics = new Dictionary<string, double>();
             moe.TakeMetrics(metrics);                                                   // includes the warm-up calls
-            double denseTps = tokens / denseSeconds.Min(), moeTps = tokens / moeSeconds.Min();
-            var pairRatios = denseSeconds.Zip(moeSeconds, (d, m) => d / m).Order().ToArray();
-            double median = pairRatios.Length % 2 == 1
-                ? pairRatios[pairRatios.Length / 2]
-                : (pairRatios[pairRatios.Length / 2 - 1] + pairRatios[pairRatios.Length / 2]) / 2;
-            return new MoeBenchmarkResult(denseTps, moeTps, moeTps / denseTps, median, metrics["moe/dropped_fraction"], get_num_threads());
+            var denseTime = Bench.StepTiming.Of(denseSeconds);
+            var moeTime = Bench.StepTiming.Of(moeSeconds);
+            return new MoeBenchmarkResult(tokens / denseTime.Best, tokens / moeTime.Best, denseTime.Best / moeTime.Best, denseTime.Median / moeTime.Median,
+                metrics["moe/dropped_fraction"], get_num_threads());
         }
         finally
         {

@@ -28,6 +28,19 @@ public static partial class DiskBenchmark
         public double ReadRatio => TierRead / DdRead;
     }
 
+    /// <summary>Issue 8's target for tier / dd bandwidth, both ways.</summary>
+    public const double TargetRatio = 0.8;
+
+    /// <summary>
+    /// Tier / dd bandwidth over <paramref name="rounds"/>, write and read: the ratio of the median times per round (the same
+    /// bytes each round; <see cref="GiantSharp.Bench.StepTiming"/>), i.e. dd's median time over the tier's.
+    /// </summary>
+    public static (double Write, double Read) MedianRatios(IReadOnlyList<Round> rounds)
+    {
+        double Median(Func<Round, double> bandwidth) => GiantSharp.Bench.StepTiming.Of(rounds.Select(x => 1 / bandwidth(x)).ToList()).Median;
+        return (Median(x => x.DdWrite) / Median(x => x.TierWrite), Median(x => x.DdRead) / Median(x => x.TierRead));
+    }
+
     /// <summary>
     /// Runs <paramref name="rounds"/> rounds of dd and the tier on <paramref name="bytes"/> bytes in <paramref name="dir"/>,
     /// dd with blocks of <paramref name="requestBytes"/> and the tier with requests of that size.

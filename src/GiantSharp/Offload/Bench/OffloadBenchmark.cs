@@ -5,6 +5,8 @@ using GiantSharp.Training.Optim;
 using GiantSharp.Training.Steps;
 using static TorchSharp.torch;
 
+using GiantSharp.Bench;
+
 namespace GiantSharp.Offload.Bench;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using GiantSharp.Bench;
+
 namespace GiantSharp.Offload.Bench;
 
 /// <summary>Step times of one model trained resident, streamed without offloading, and streamed with offloading.</summary>
