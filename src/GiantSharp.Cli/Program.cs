@@ -7,4 +7,11 @@ var root = new RootCommand("GiantSharp: Pseudo-to-Real pretraining of giant tran
 root.Options.Add(new Option<bool>("--verbose") { Description = "On an error, print its stack trace after the one-line message.", Recursive = true });
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);
-return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }), verbose: args.Contains("--verbose"));
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0 && args.Length > 0)
+{
+    // A usage error is a bad input like any other: one line naming what is wrong, exit code 2 (docs/exit-codes.md).
+    Console.Error.WriteLine($"giant: error: {UsageErrors.Describe(parsed)}");
+    return CliErrors.UserError;
+}
+return CliErrors.Run(() => parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }), verbose: args.Contains("--verbose"));
