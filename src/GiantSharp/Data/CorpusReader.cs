@@ -18,9 +18,9 @@ namespace GiantSharp.Data;
 /// <item><c>auto</c> (or null): <c>jsonl</c> for *.jsonl / *.ndjson files, <c>fortune</c> for a file with a
 /// line that is just <c>%</c>, else <c>text</c>; decided per file.</item>
 /// </list>
-/// Blank (whitespace-only) documents are dropped. Files that are not UTF-8 text (invalid UTF-8, a NUL byte, a corrupt
-/// .gz), not regular, unreadable or without documents are skipped with a warning, and so are bad JSONL lines;
-/// <see cref="CorpusReadOptions.Strict"/> makes them errors.
+/// Blank (whitespace-only) documents are dropped. Files in a folder that are not UTF-8 text (invalid UTF-8, a NUL byte,
+/// a corrupt .gz), not regular, unreadable or without documents are skipped with a warning, and so are bad JSONL lines;
+/// <see cref="CorpusReadOptions.Strict"/> makes them errors. A file given by name that is not usable is an error.
 /// </summary>
 public static partial class CorpusReader
 {
@@ -34,30 +34,29 @@ public static partial class CorpusReader
     /// <param name="options">Format, JSONL field, strictness and where warnings go; null for the defaults.</param>
     /// <exception cref="ConfigException">Keys <c>format</c> or <c>text_field</c>.</exception>
     /// <exception cref="DataException">
-    /// A path is missing or a folder without files; a path yields no documents (names the file and why, or the folder
-    /// and what was skipped); under <see cref="CorpusReadOptions.Strict"/>, the first file that is not text or JSONL line that is bad.
+    /// A path is missing or a folder without files; a file given by name is not usable (names it and why); a folder
+    /// yields no documents (names it and what was skipped); under <see cref="CorpusReadOptions.Strict"/>, the first file
+    /// in a folder that is not text, or JSONL line that is bad.
     /// </exception>
     public static CorpusText Load(IReadOnlyList<string> paths, CorpusReadOptions? options = null)
     {
         options = (options ?? new CorpusReadOptions()).Checked();
         var listing = InputFiles.List(paths, options.Exclude);
         var skipped = new List<(SkippedFile File, int Input)>();
-        foreach (var skip in listing.Skipped) Report(skip, skipped, options);
+        foreach (var skip in listing.Skipped) Report(skip, paths, skipped, options);
         var files = new List<(TextFile File, int Input)>();
         foreach (var (path, input) in listing.Files)
         {
             var (file, skip) = ReadFile(path, options);
             if (file is not null) files.Add((file, input));
-            else Report((skip!, input), skipped, options);
+            else Report((skip!, input), paths, skipped, options);
         }
         for (int i = 0; i < paths.Count; i++)
         {
             var mine = skipped.Where(s => s.Input == i).Select(s => s.File).ToList();
             if (files.Any(f => f.Input == i) || mine.All(s => s.Kind == SkipKind.Duplicate))
                 continue;
-            throw Directory.Exists(paths[i])
-                ? new DataException(paths[i], $"has no usable text: {SkippedFile.Describe(mine)}")
-                : new DataException(paths[i], mine.First(s => s.Kind != SkipKind.Duplicate).Reason);
+            throw new DataException(paths[i], $"has no usable text: {SkippedFile.Describe(mine)}");
         }
         return new CorpusText(files.Select(f => f.File).ToList(), skipped.Select(s => s.File).OrderBy(s => s.Path, StringComparer.Ordinal).ToList());
     }
@@ -141,10 +140,16 @@ public static partial class CorpusReader
         return docs;
     }
 
-    /// <summary>Warns about (or, under --strict, refuses) a skipped file, and records it.</summary>
-    private static void Report((SkippedFile File, int Input) skip, List<(SkippedFile File, int Input)> skipped, CorpusReadOptions options)
+    /// <summary>
+    /// Records a skipped file with a warning; refuses it instead when it was given by name (not found in a folder), and
+    /// under --strict when it is not text.
+    /// </summary>
+    private static void Report((SkippedFile File, int Input) skip, IReadOnlyList<string> paths, List<(SkippedFile File, int Input)> skipped, CorpusReadOptions options)
     {
         var file = skip.File;
+        bool named = file.Path == paths[skip.Input] && !Directory.Exists(file.Path);
+        if (named && file.Kind != SkipKind.Duplicate)
+            throw new DataException(file.Path, file.Reason);
         if (options.Strict && file.RefusedWhenStrict)
             throw new DataException(file.Path, $"{file.Reason} (--strict refuses it; without --strict it would be skipped)");
         if (file.Kind is not (SkipKind.Duplicate or SkipKind.OutputFolder))
@@ -160,8 +165,9 @@ public static partial class CorpusReader
         long size;
         try
         {
-            size = new FileInfo(path).Length;
-            bytes = StripGz(path) != path ? Gunzip(path) : File.ReadAllBytes(path);
+            bytes = File.ReadAllBytes(path);                                   // through symlinks, unlike FileInfo.Length
+            size = bytes.Length;
+            if (StripGz(path) != path) bytes = Gunzip(bytes);
         }
         catch (InvalidDataException e)
         {
@@ -194,9 +200,8 @@ public static partial class CorpusReader
     /// the last member's trailer is checked: its size and CRC-32 must match the tail of the output (RFC 1952).
     /// </summary>
     /// <exception cref="InvalidDataException">Not gzip, or truncated or corrupt.</exception>
-    private static byte[] Gunzip(string path)
+    private static byte[] Gunzip(byte[] packed)
     {
-        byte[] packed = File.ReadAllBytes(path);
         using var text = new MemoryStream();
         using (var gzip = new GZipStream(new MemoryStream(packed), CompressionMode.Decompress))
             gzip.CopyTo(text);

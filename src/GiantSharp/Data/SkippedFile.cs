@@ -7,6 +7,7 @@ namespace GiantSharp.Data;
 public sealed record SkippedFile(string Path, SkipKind Kind, string Reason)
 {
     /// <summary>Whether <c>--strict</c> makes this skip an error: the file is not text (or not a file, or unreadable).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool RefusedWhenStrict => Kind is SkipKind.NotText or SkipKind.NotRegular or SkipKind.Unreadable;
 
     /// <summary>Counts per kind in words, e.g. <c>3 not UTF-8 text, 2 duplicates</c>.</summary>

@@ -163,8 +163,10 @@ public class PrepareInputTests
         var warnings = new List<string>();
 
         var text = CorpusReader.Load([Path.Combine(dir.Path, "in")], new CorpusReadOptions { Warn = warnings.Add });
-        var e = Assert.Throws<DataException>(() => CorpusReader.Load([file]));
+        var warningsByName = new List<string>();
+        var e = Assert.Throws<DataException>(() => CorpusReader.Load([file], new CorpusReadOptions { Warn = warningsByName.Add }));
 
+        Assert.Equal(4, warningsByName.Count);                                          // the lines warn; the file itself is the error
         Assert.Equal(5, warnings.Count);
         Assert.Equal($"{file}: 7 more bad lines skipped (10 in all)", warnings[3]);
         Assert.StartsWith($"{file}: has no documents: all 10 JSONL lines lack a string field \"text\"", warnings[4]);
@@ -197,6 +199,7 @@ public class PrepareInputTests
             (loop, $"same folder as {folder} (read once)"),
         ], text.Skipped.Select(s => (s.Path, s.Reason)));
         Assert.All(text.Skipped, s => Assert.Equal(SkipKind.Duplicate, s.Kind));
+        Assert.Equal(36L, CorpusReader.Load([gpl]).Files[0].Bytes);                     // the file's size, not the link's (5)
     }
 
     [Fact]
@@ -259,5 +262,21 @@ public class PrepareInputTests
         Assert.Equal(one.Meta.Train.Checksum, two.Meta.Train.Checksum);
         Assert.Equal(one.Meta.Files, two.Meta.Files);
         Assert.Equal(one.Meta.Skipped, two.Meta.Skipped);
+    }
+
+    [Fact]
+    public void A_meta_json_from_before_files_and_split_were_recorded_still_opens()
+    {
+        using var dir = new TempDir();
+        var info = CorpusPreparer.Prepare([dir.Write("a.txt", Samples.FortuneFile)], Path.Combine(dir.Path, "out"), "char", 0.3, 1);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(info.MetaPath))!.AsObject();
+        foreach (string key in new[] { "files", "skipped", "split", "text_field", "achieved_val_fraction" })
+            Assert.True(json.Remove(key), key);
+        File.WriteAllText(info.MetaPath, json.ToJsonString());
+
+        using var corpus = PreparedCorpus.Open(info.Directory);
+
+        Assert.Equal((0, 0, SplitMethod.Documents, "text"), (corpus.Meta.Files.Count, corpus.Meta.Skipped.Count, corpus.Meta.Split, corpus.Meta.TextField));
+        Assert.Equal(info.Meta.Val.Tokens, corpus.Val.Length);
     }
 }
