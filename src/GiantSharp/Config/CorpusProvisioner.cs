@@ -13,7 +13,7 @@ public static class CorpusProvisioner
     /// </summary>
     /// <param name="data">The data section.</param>
     /// <param name="seed">Seed of the train/val split (and of an image corpus's phrasings and codebook).</param>
-    /// <param name="log">Receives one line when preparation happens.</param>
+    /// <param name="log">Receives one line when preparation happens, and one per input file skipped (not text).</param>
     /// <exception cref="DataException">No corpus and no sources, a source cannot be read, or the image corpus there was prepared with other <c>data.images</c>.</exception>
     public static ITrainingCorpus Open(DataConfig data, long seed = 1234, Action<string>? log = null)
     {
@@ -29,7 +29,8 @@ public static class CorpusProvisioner
             else
             {
                 log?.Invoke($"preparing {string.Join(", ", data.Sources)} -> {data.Dir} ({data.Tokenizer ?? "char"} tokenizer)");
-                CorpusPreparer.Prepare(data.Sources, data.Dir, data.Tokenizer ?? "char", data.ValFraction, (int)seed);
+                CorpusPreparer.Prepare(data.Sources, data.Dir, data.Tokenizer ?? "char", data.ValFraction, (int)seed,
+                    new CorpusReadOptions { Warn = log is null ? null : line => log($"warning: {line}") });
             }
         }
         var corpus = OpenPrepared(data.Dir);

@@ -19,6 +19,7 @@ public sealed record CorpusMeta
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // keep Chinese vocab readable
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     /// <summary>Layout version, <see cref="CurrentFormatVersion"/>.</summary>
@@ -42,11 +43,26 @@ public sealed record CorpusMeta
     /// <summary>The corpus format asked for: <c>auto</c>, <c>text</c>, <c>jsonl</c> or <c>fortune</c>.</summary>
     public string Format { get; init; } = "auto";
 
-    /// <summary>Fraction of documents asked for in val, in (0, 1).</summary>
+    /// <summary>The JSONL field read as the document (<c>--text-field</c>).</summary>
+    public string TextField { get; init; } = "text";
+
+    /// <summary>Fraction of tokens asked for in val, in (0, 1).</summary>
     public double ValFraction { get; init; }
+
+    /// <summary>The val share of all tokens in the shards: within one document of <see cref="ValFraction"/>, or exact by position.</summary>
+    public double AchievedValFraction => Train.Tokens + Val.Tokens == 0 ? 0 : (double)Val.Tokens / (Train.Tokens + Val.Tokens);
+
+    /// <summary>How the split was made: whole documents, or one document cut by position.</summary>
+    public SplitMethod Split { get; init; }
 
     /// <summary>Seed of the document shuffle that made the split.</summary>
     public int Seed { get; init; }
+
+    /// <summary>The files read, in reading order, with their tokens per split; empty in corpora prepared before it was recorded.</summary>
+    public IReadOnlyList<SourceFile> Files { get; init; } = [];
+
+    /// <summary>The files and folders not read, with the reason.</summary>
+    public IReadOnlyList<SkippedFile> Skipped { get; init; } = [];
 
     /// <summary>When the corpus was prepared (UTC).</summary>
     public DateTime CreatedUtc { get; init; }

@@ -10,7 +10,4 @@ public sealed record PreparedCorpusInfo(CorpusMeta Meta, string Directory, strin
 {
     /// <summary>Every file written, in the order written (the shards, then meta.json).</summary>
     public IReadOnlyList<string> Files => [TrainPath, ValPath, MetaPath];
-
-    /// <summary>Entries of the input folders that were not read because they are not regular files (FIFOs, sockets, devices).</summary>
-    public IReadOnlyList<string> Skipped { get; init; } = [];
 }

@@ -45,7 +45,7 @@ public class CorpusPreparerTests
         var info = CorpusPreparer.Prepare([input], outDir, kind, valFraction: 0.4, seed: 7);
         using var corpus = PreparedCorpus.Open(outDir);
 
-        var (train, val) = CorpusPreparer.Split(docs.Length, 0.4, 7);
+        var (train, val) = CorpusSplit.ByTokens(docs.Select(d => corpus.Tokenizer.Encode(d).Length + 1L).ToArray(), 0.4, 7);
         Assert.Equal(train.Select(i => docs[i]), DecodeDocuments(corpus.Train, corpus.Tokenizer));
         Assert.Equal(val.Select(i => docs[i]), DecodeDocuments(corpus.Val, corpus.Tokenizer));
         Assert.Equal((3, 2), (train.Length, val.Length));
@@ -95,7 +95,7 @@ public class CorpusPreparerTests
 
         var info = CorpusPreparer.Prepare([Path.Combine(dir.Path, "in")], outDir, "char", valFraction: 0.5);
         using var corpus = PreparedCorpus.Open(outDir);
-        int trainDoc = CorpusPreparer.Split(2, 0.5, 1234).Train.Single();
+        int trainDoc = CorpusSplit.ByTokens([35_001, 35_001], 0.5, 1234).Train.Single();
 
         Assert.Equal(70_002, corpus.Tokenizer.VocabSize);
         Assert.Equal("uint32", info.Meta.Dtype);
@@ -103,34 +103,6 @@ public class CorpusPreparerTests
         Assert.Equal(35_001L * 4, new FileInfo(info.TrainPath).Length);
         Assert.Equal(70_000, corpus.Train[35_000]); // end-of-text after the 35,000 characters
         Assert.Equal(Runes(0x10000 + 35_000 * trainDoc, 35_000), corpus.Tokenizer.Decode(corpus.Train.Read(0, 35_000)));
-    }
-
-    [Fact]
-    public void Split_is_a_pure_function_of_count_fraction_and_seed()
-    {
-        var first = CorpusPreparer.Split(100, 0.1, 1234);
-        var again = CorpusPreparer.Split(100, 0.1, 1234);
-        var other = CorpusPreparer.Split(100, 0.1, 1235);
-
-        Assert.Equal(first.Train, again.Train);
-        Assert.Equal(first.Val, again.Val);
-        Assert.NotEqual(first.Val, other.Val);
-        Assert.Equal(10, first.Val.Length);
-        Assert.Equal(Enumerable.Range(0, 100), first.Train.Concat(first.Val).Order());
-        // Pinned (checked against a Python SplitMix64): the same split on every machine and .NET version.
-        Assert.Equal([0, 6, 8], CorpusPreparer.Split(10, 0.3, 1234).Val);
-    }
-
-    [Theory]
-    [InlineData(2, 0.01, 1)]
-    [InlineData(2, 0.99, 1)]
-    [InlineData(3, 0.5, 2)]
-    [InlineData(7, 0.1, 1)]
-    public void Split_keeps_at_least_one_document_on_each_side(int documents, double fraction, int val)
-    {
-        var (train, valDocs) = CorpusPreparer.Split(documents, fraction, 1);
-        Assert.Equal(val, valDocs.Length);
-        Assert.Equal(documents - val, train.Length);
     }
 
     [Fact]
@@ -147,15 +119,15 @@ public class CorpusPreparerTests
     }
 
     [Fact]
-    public void A_single_document_cannot_be_split()
+    public void A_single_document_of_one_token_cannot_be_split()
     {
         using var dir = new TempDir();
-        string file = dir.Write("one.txt", "just one document");
+        string file = dir.Write("one.txt", "x");
 
         var e = Assert.Throws<DataException>(() => CorpusPreparer.Prepare([file], Path.Combine(dir.Path, "out"), "byte"));
 
         Assert.Equal(file, e.Path);
-        Assert.Contains("at least 2", e.Message);
+        Assert.Contains("one document of 1 token(s)", e.Message);
     }
 
     [Theory]
@@ -230,10 +202,12 @@ public class CorpusPreparerTests
         var info = CorpusPreparer.Prepare([source], dir.Path, "char");
         using var corpus = PreparedCorpus.Open(dir.Path);
 
-        var (train, val) = CorpusPreparer.Split(poems.Count, 0.1, 1234);
+        var (train, val) = CorpusSplit.ByTokens(poems.Select(p => corpus.Tokenizer.Encode(p).Length + 1L).ToArray(), 0.1, 1234);
         Assert.Equal(train.Select(i => poems[i]), DecodeDocuments(corpus.Train, corpus.Tokenizer));
         Assert.Equal(val.Select(i => poems[i]), DecodeDocuments(corpus.Val, corpus.Tokenizer));
-        Assert.Equal((282L, 31L), (info.Meta.Train.Documents, info.Meta.Val.Documents));
+        Assert.Equal(313L, info.Meta.Train.Documents + info.Meta.Val.Documents);
+        long longest = poems.Max(p => corpus.Tokenizer.Encode(p).Length + 1L);
+        Assert.InRange(info.Meta.Val.Tokens, 0.1 * (corpus.Train.Length + corpus.Val.Length) - longest, 0.1 * (corpus.Train.Length + corpus.Val.Length) + longest);
         Assert.DoesNotContain(((CharTokenizer)corpus.Tokenizer).UnknownId, corpus.Val.Read(0, (int)corpus.Val.Length));
     }
 }

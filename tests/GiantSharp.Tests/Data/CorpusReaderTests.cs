@@ -51,21 +51,22 @@ public class CorpusReaderTests
         string second = dir.Write("2.txt", "two");
         string first = dir.Write("1.txt", "one");
 
-        Assert.Equal(["two", "one"], CorpusReader.ReadAll([second, first]));
+        Assert.Equal(["two", "one"], CorpusReader.Load([second, first]).Documents);
     }
 
     [Fact]
-    public void Jsonl_line_without_text_is_a_data_error_naming_file_and_line()
+    public void Under_strict_a_jsonl_line_without_text_is_a_data_error_naming_file_and_line()
     {
         using var dir = new TempDir();
         string file = dir.Write("docs.jsonl", "{\"text\": \"ok\"}\n{\"body\": \"no text\"}\n");
         string broken = dir.Write("broken.jsonl", "{\"text\": \"ok\"}\n{\"text\": \n");
+        var strict = new CorpusReadOptions { Strict = true };
 
-        var missing = Assert.Throws<DataException>(() => CorpusReader.Read(file));
-        var invalid = Assert.Throws<DataException>(() => CorpusReader.Read(broken));
+        var missing = Assert.Throws<DataException>(() => CorpusReader.Load([file], strict));
+        var invalid = Assert.Throws<DataException>(() => CorpusReader.Load([broken], strict));
 
         Assert.Equal(file, missing.Path);
-        Assert.StartsWith($"{file}: line 2: expected a JSON object", missing.Message);
+        Assert.StartsWith($"{file}: line 2: expected a JSON object with a string field \"text\"", missing.Message);
         Assert.Equal(broken, invalid.Path);
         Assert.StartsWith($"{broken}: line 2: invalid JSON", invalid.Message);
         Assert.DoesNotContain('\n', invalid.Message);

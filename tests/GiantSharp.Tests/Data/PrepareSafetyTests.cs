@@ -23,7 +23,7 @@ public class PrepareSafetyTests
         MakeFifo(Path.Combine(dir.Path, "in", "pipe"));                    // reading it would block forever
         var task = Task.Run(() => CorpusPreparer.Prepare([Path.Combine(dir.Path, "in")], Path.Combine(dir.Path, "out"), "char", 0.3, 1));
         Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "prepare hung on the FIFO");
-        Assert.Equal([Path.Combine(dir.Path, "in", "pipe")], task.Result.Skipped);
+        Assert.Equal([Path.Combine(dir.Path, "in", "pipe")], task.Result.Meta.Skipped.Select(s => s.Path));
         Assert.Equal(Samples.FortuneDocs.Length, task.Result.Meta.Train.Documents + task.Result.Meta.Val.Documents);
         Assert.Throws<DataException>(() => CorpusPreparer.Prepare([Path.Combine(dir.Path, "in", "pipe")], Path.Combine(dir.Path, "out2"), "char", 0.3, 1));
     }

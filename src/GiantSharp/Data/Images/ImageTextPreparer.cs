@@ -36,7 +36,7 @@ public static class ImageTextPreparer
             if (set.Labels.Max() is var top && top >= classes.Count)
                 throw new DataException(source, $"has label {top} but only {classes.Count} class phrases are given (data.images.classes)");
         var geometry = new ImagePatches(train.Height, train.Width, images.PatchSize).Validate();
-        var (trainIdx, valIdx) = CorpusPreparer.Split(train.Count, valFraction, seed);
+        var (trainIdx, valIdx) = CorpusSplit.ByCount(train.Count, valFraction, seed);
 
         log?.Invoke($"image tokenizer: k-means of {images.Codes} codes on {Math.Min(images.CodebookSamples, trainIdx.Length * geometry.Count):N0} {images.PatchSize}x{images.PatchSize} patches of {trainIdx.Length:N0} training images");
         var trainPixels = Gather(train, trainIdx);
