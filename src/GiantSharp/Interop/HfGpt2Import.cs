@@ -72,7 +72,7 @@ public static class HfGpt2Import
             }
             target.copy_(value);
         }
-        if (saved.TryGetValue(Gpt2Keys.LmHead, out var head) && !(head.shape.SequenceEqual(saved[Gpt2Keys.Wte].shape) && head.equal(saved[Gpt2Keys.Wte]).item<bool>()))
+        if (saved.TryGetValue(Gpt2Keys.LmHead, out var head) && !(head.shape.SequenceEqual(saved[Gpt2Keys.Wte].shape) && head.eq(saved[Gpt2Keys.Wte]).all().item<bool>()))
             throw new DataException(file, $"tensor '{Gpt2Keys.LmHead}' differs from '{Gpt2Keys.Wte}'; GiantSharp's LM head is tied to wte");
     }
 }
