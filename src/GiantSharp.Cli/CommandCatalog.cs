@@ -13,6 +13,8 @@ internal static class CommandCatalog
         yield return PrepareCommand.Create();
         yield return TrainCommand.Create();
         yield return DelinkCommand.Create();
+        yield return ExportCommand.Create();
+        yield return ImportCommand.Create();
         yield return EvalCommand.Create();
         yield return GenerateCommand.Create();
         yield return CaptionCommand.Create();
