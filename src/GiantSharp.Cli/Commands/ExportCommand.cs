@@ -30,7 +30,7 @@ internal static class ExportCommand
             using var ckpt = LoadedCheckpoint.Open(r.GetValue(checkpoint)!);
             HfGpt2Export.Write(ckpt.Model, TokenizerFactory.ToSpec(ckpt.Tokenizer), dir);
             var m = ckpt.Config.Model;
-            Console.WriteLine($"exported {ckpt.Directory} (step {ckpt.State.GlobalStep}) as GPT-2: n_layer {m.NLayer}, n_head {m.NHead}, n_embd {m.DModel}, n_inner {m.DFf}, vocab_size {m.VocabSize}, n_positions {m.SeqLen}, activation_function {HfGpt2Config.Activation} (exact GELU)");
+            Console.WriteLine($"exported {ckpt.Directory} (step {ckpt.State.GlobalStep}) as GPT-2: n_layer {m.NLayer}, n_head {m.NHead}, n_embd {m.DModel}, n_inner {m.DFf}, vocab_size {m.VocabSize}, n_positions {m.SeqLen}, activation_function {HfGpt2Config.ActivationName(m.Activation)}");
             Console.WriteLine($"wrote {Path.Combine(dir, HfGpt2Export.ConfigFile)} and {Path.Combine(dir, HfGpt2Export.WeightsFile)}");
             return 0;
         });

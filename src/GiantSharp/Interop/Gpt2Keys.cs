@@ -8,6 +8,8 @@ public static class Gpt2Keys
 {
     /// <summary>Token embedding (V, C).</summary>
     public const string Wte = "transformer.wte.weight";
+    /// <summary>The prefix of GPT2LMHeadModel's transformer keys (a bare GPT2Model's keys lack it).</summary>
+    public const string Prefix = "transformer.";
     /// <summary>Position embedding (T, C).</summary>
     public const string Wpe = "transformer.wpe.weight";
     /// <summary>Final LayerNorm weight (C).</summary>

@@ -9,14 +9,15 @@ namespace GiantSharp.Interop;
 
 /// <summary>
 /// The <c>config.json</c> of a Hugging Face GPT-2 folder (transformers' <c>GPT2Config</c> fields) to and from our
-/// <see cref="ModelConfig"/>. Our FFN uses exact (erf) GELU, which transformers calls <c>gelu</c>; GPT-2's own
-/// <c>gelu_new</c> (the tanh approximation) is not ours and is refused on import. The tokenizer the model was trained with
+/// <see cref="ModelConfig"/>. <c>model.activation</c> maps to <c>activation_function</c>: exact GELU is transformers'
+/// <c>gelu</c>, GPT-2's tanh approximation is <c>gelu_new</c> (also read: <c>gelu_pytorch_tanh</c>, <c>gelu_fast</c>, the
+/// same function). The tokenizer the model was trained with
 /// rides along as the extra field <c>giantsharp_tokenizer</c> (transformers keeps unknown fields as attributes).
 /// </summary>
 public static class HfGpt2Config
 {
-    /// <summary>The activation_function value of our FFN: exact GELU (transformers' <c>GELUActivation</c>).</summary>
-    public const string Activation = "gelu";
+    /// <summary>The activation_function value of <paramref name="activation"/>.</summary>
+    public static string ActivationName(Activation activation) => activation == Model.Activation.GeluTanh ? "gelu_new" : "gelu";
     /// <summary>Extra config.json field holding our tokenizer spec.</summary>
     public const string TokenizerField = "giantsharp_tokenizer";
 
@@ -34,7 +35,7 @@ public static class HfGpt2Config
             ["n_layer"] = model.NLayer,
             ["n_head"] = model.NHead,
             ["n_inner"] = model.DFf,
-            ["activation_function"] = Activation,
+            ["activation_function"] = ActivationName(model.Activation),
             ["layer_norm_epsilon"] = model.LayerNormEps,
             ["resid_pdrop"] = model.Dropout,
             ["embd_pdrop"] = model.Dropout,
@@ -75,8 +76,14 @@ public static class HfGpt2Config
         }
 
         if (Get("model_type", "") != "gpt2") Fail("model_type", $"must be \"gpt2\", got {json["model_type"]?.ToJsonString() ?? "nothing"}");
-        var activation = Get("activation_function", "gelu_new");
-        if (activation != Activation) Fail("activation_function", $"is '{activation}'; GiantSharp's FFN is exact GELU ('{Activation}') only");
+        var activationName = Get("activation_function", "gelu_new");           // transformers' default
+        var activation = activationName switch
+        {
+            "gelu" => Model.Activation.Gelu,
+            "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => Model.Activation.GeluTanh,
+            _ => (Activation?)null,
+        };
+        if (activation is null) Fail("activation_function", $"is '{activationName}'; GiantSharp's FFN is GELU: 'gelu' (exact) or 'gelu_new' (tanh)");
         if (!Get("tie_word_embeddings", true)) Fail("tie_word_embeddings", "is false; GiantSharp's LM head is tied to wte");
         if (!Get("scale_attn_weights", true)) Fail("scale_attn_weights", "is false; GiantSharp scales attention by 1/sqrt(head_dim)");
         if (Get("scale_attn_by_inverse_layer_idx", false)) Fail("scale_attn_by_inverse_layer_idx", "is true; GiantSharp does not scale attention by layer");
@@ -98,6 +105,7 @@ public static class HfGpt2Config
             InitStd = Get("initializer_range", 0.02),
             Positional = "learned",
             Bias = true,
+            Activation = activation!.Value,
         };
         try { model.Validate(); }
         catch (ConfigException e) { throw new DataException(file, $"describes an invalid model: {e.Message}"); }

@@ -10,7 +10,7 @@ namespace GiantSharp.Interop;
 /// GiantSharp model: Conv1D weights (in, out) are transposed back to our Linear's (out, in). Every key GPT-2's config
 /// implies must be present with its shape and nothing else may be, except <c>lm_head.weight</c> equal to wte.
 /// </summary>
-public static class HfGpt2Import
+public static partial class HfGpt2Import
 {
     /// <summary>The folder's model shape, its tokenizer (null when config.json names none) and its weights as a model in eval mode.</summary>
     /// <param name="dir">The folder.</param>
@@ -40,8 +40,9 @@ public static class HfGpt2Import
         return (model, tokenizer);
     }
 
-    private static void Fill(GptModel model, Dictionary<string, Tensor> saved, string file)
+    private static void Fill(GptModel model, Dictionary<string, Tensor> read, string file)
     {
+        var saved = Normalize(read);
         var own = model.state_dict();
         var targets = new List<(string Key, Tensor Target, bool Transpose)>
         {
@@ -75,4 +76,24 @@ public static class HfGpt2Import
         if (saved.TryGetValue(Gpt2Keys.LmHead, out var head) && !(head.shape.SequenceEqual(saved[Gpt2Keys.Wte].shape) && head.eq(saved[Gpt2Keys.Wte]).all().item<bool>()))
             throw new DataException(file, $"tensor '{Gpt2Keys.LmHead}' differs from '{Gpt2Keys.Wte}'; GiantSharp's LM head is tied to wte");
     }
+
+    /// <summary>
+    /// The file's tensors under GPT2LMHeadModel's names: a GPT2Model file (the Hub's <c>gpt2</c>: <c>h.0.ln_1.weight</c>,
+    /// <c>wte.weight</c>) gains the <c>transformer.</c> prefix, and the causal-mask buffers older transformers saved
+    /// (<c>h.N.attn.bias</c>, <c>h.N.attn.masked_bias</c>) are dropped: they are constants, not weights.
+    /// </summary>
+    private static Dictionary<string, Tensor> Normalize(Dictionary<string, Tensor> saved)
+    {
+        bool bare = !saved.Keys.Any(k => k.StartsWith(Gpt2Keys.Prefix, StringComparison.Ordinal));
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in saved)
+        {
+            if (MaskBuffer().IsMatch(key)) continue;
+            result[bare && key != Gpt2Keys.LmHead ? Gpt2Keys.Prefix + key : key] = value;
+        }
+        return result;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(transformer\.)?h\.[0-9]+\.attn\.(masked_)?bias$")]
+    private static partial System.Text.RegularExpressions.Regex MaskBuffer();
 }

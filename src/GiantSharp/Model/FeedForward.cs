@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace GiantSharp.Model;
 
 /// <summary>
-/// Dense position-wise feed-forward network: Linear(C, d_ff), GELU, Linear(d_ff, C), dropout.
+/// Dense position-wise feed-forward network: Linear(C, d_ff), GELU (exact or tanh, <see cref="ModelConfig.Activation"/>), Linear(d_ff, C), dropout.
 /// Shapes: (B, T, C) -> (B, T, C), or any (*, C). Source: Vaswani et al. 2017, sec. 3.3; GELU per GPT-2.
 /// </summary>
 public sealed class FeedForward : Module<Tensor, Tensor>
@@ -20,7 +20,7 @@ public sealed class FeedForward : Module<Tensor, Tensor>
     public FeedForward(ModelConfig config) : base(nameof(FeedForward))
     {
         c_fc = Linear(config.DModel, config.DFf, hasBias: config.Bias);
-        gelu = GELU();
+        gelu = GELU(config.Activation == Activation.GeluTanh ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
         c_proj = Linear(config.DFf, config.DModel, hasBias: config.Bias);
         dropout = Dropout(config.Dropout);
         RegisterComponents();

@@ -42,6 +42,8 @@ public sealed record ModelConfig
     public double InitStd { get; init; } = 0.02;
     /// <summary>LayerNorm epsilon.</summary>
     public double LayerNormEps { get; init; } = 1e-5;
+    /// <summary>Feed-forward nonlinearity (dense FFN and experts): <c>gelu</c> (exact) or <c>gelu_tanh</c> (GPT-2's approximation).</summary>
+    public Activation Activation { get; init; } = Activation.Gelu;
 
     // --- mixture of experts (M6-T) ---
     /// <summary>Mixture-of-experts feed-forward layers; null for a dense model.</summary>

@@ -87,13 +87,15 @@ public class HfGpt2Tests : IDisposable
         Assert.Contains("\"__metadata__\":{\"format\":\"pt\"}", System.Text.Encoding.UTF8.GetString(bytes, 8, (int)n));
     }
 
-    [Fact]
-    public void Gpt2_forward_from_the_exported_tensors_gives_our_logits()
+    [Theory]
+    [InlineData(Activation.Gelu, "gelu")]                                  // transformers: exact erf GELU
+    [InlineData(Activation.GeluTanh, "gelu_new")]                          // GPT-2's own: the tanh approximation
+    public void Gpt2_forward_from_the_exported_tensors_gives_our_logits(Activation activation, string name)
     {
-        using var model = Model();
+        using var model = Model(TinyModels.Config(nLayer: 3) with { DFf = 48, Activation = activation });
         var dir = Export(model);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
-        Assert.Equal("gelu", json["activation_function"]!.GetValue<string>());   // transformers: exact erf GELU
+        Assert.Equal(name, json["activation_function"]!.GetValue<string>());
         int nHead = json["n_head"]!.GetValue<int>(), nLayer = json["n_layer"]!.GetValue<int>();
         var eps = json["layer_norm_epsilon"]!.GetValue<double>();
         using var scope = NewDisposeScope();
@@ -108,7 +110,9 @@ public class HfGpt2Tests : IDisposable
             return (x - mean) / (variance + eps).sqrt() * w[p + ".weight"] + w[p + ".bias"];
         }
         Tensor Conv1D(Tensor x, string p) => x.matmul(w[p + ".weight"]) + w[p + ".bias"];   // weight (in, out)
-        Tensor Gelu(Tensor x) => 0.5 * x * (1 + (x / Math.Sqrt(2)).erf());
+        Tensor Gelu(Tensor x) => name == "gelu"
+            ? 0.5 * x * (1 + (x / Math.Sqrt(2)).erf())
+            : 0.5 * x * (1 + (Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x.pow(3))).tanh());
 
         var x = w["transformer.wte.weight"][idx] + w["transformer.wpe.weight"][arange(t)];   // (B, T, C)
         long c = x.shape[2], hd = c / nHead;
@@ -152,7 +156,7 @@ public class HfGpt2Tests : IDisposable
 
     [Theory]
     [InlineData("drop", "no tensor 'transformer.h.1.mlp.c_fc.bias'")]
-    [InlineData("extra", "unexpected tensor 'transformer.h.0.attn.bias'")]
+    [InlineData("extra", "unexpected tensor 'transformer.h.0.mlp.c_gate.weight'")]
     [InlineData("shape", "tensor 'transformer.h.2.attn.c_attn.weight' is [96,32]; config.json implies [32,96]")]
     public void Missing_unknown_or_misshapen_tensors_are_refused_by_name(string damage, string message)
     {
@@ -164,7 +168,7 @@ public class HfGpt2Tests : IDisposable
         var edited = damage switch
         {
             "drop" => tensors.Where(e => e.Key != "transformer.h.1.mlp.c_fc.bias").ToList(),
-            "extra" => [.. tensors, ("transformer.h.0.attn.bias", ones(1, 1, 16, 16))],
+            "extra" => [.. tensors, ("transformer.h.0.mlp.c_gate.weight", ones(32, 48))],
             _ => tensors.Select(e => e.Key == "transformer.h.2.attn.c_attn.weight" ? (e.Key, e.Value.t().contiguous()) : e).ToList(),
         };
         SafetensorsFile.Write(file, edited);
@@ -172,13 +176,41 @@ public class HfGpt2Tests : IDisposable
     }
 
     [Fact]
-    public void Another_activation_function_is_refused_by_name()
+    public void Gelu_new_imports_as_the_tanh_approximation_and_another_activation_is_refused_by_name()
     {
         using var model = Model();
         var dir = Export(model);
         var config = Path.Combine(dir, "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"gelu\"", "\"gelu_new\""));
+        var (tanh, _) = HfGpt2Import.Load(dir);
+        using (tanh) Assert.Equal(Activation.GeluTanh, tanh.Config.Activation);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"gelu_new\"", "\"relu\""));
         var e = Assert.Throws<DataException>(() => HfGpt2Import.Load(dir));
-        Assert.Contains("'activation_function' is 'gelu_new'", e.Message);
+        Assert.Contains("'activation_function' is 'relu'", e.Message);
+    }
+
+    [Fact]
+    public void A_bare_GPT2Model_file_with_causal_mask_buffers_imports_to_the_same_weights()
+    {
+        // The Hub's gpt2 checkpoint names its tensors as GPT2Model does (h.0.ln_1.weight, wte.weight: no 'transformer.')
+        // and older transformers saved each layer's causal mask (h.N.attn.bias, h.N.attn.masked_bias).
+        using var model = Model();
+        var dir = Export(model);
+        var file = Path.Combine(dir, "model.safetensors");
+        using var scope = NewDisposeScope();
+        var tensors = SafetensorsFile.Read(file).Select(kv => (kv.Key["transformer.".Length..], kv.Value)).ToList();
+        for (int i = 0; i < model.Config.NLayer; i++)
+        {
+            tensors.Add(($"h.{i}.attn.bias", ones(1, 1, 16, 16).tril()));
+            tensors.Add(($"h.{i}.attn.masked_bias", tensor(-1e4f)));
+        }
+        SafetensorsFile.Write(file, tensors);
+        var (back, _) = HfGpt2Import.Load(dir);
+        using (back)
+        {
+            var ours = model.state_dict();
+            foreach (var (name, value) in back.state_dict())
+                Assert.True(value.eq(ours[name]).all().item<bool>(), name);
+        }
     }
 }

@@ -19,6 +19,7 @@ public sealed class MoeExperts : nn.Module<Tensor, Tensor>
     private readonly Parameter? b_fc;
     private readonly Parameter w_proj;
     private readonly Parameter? b_proj;
+    private readonly TorchSharp.Modules.GELU.Approximate _approximate;
 
     /// <summary>Builds E experts with weights N(0, <paramref name="initStd"/>) and N(0, <paramref name="projStd"/>) and zero biases.</summary>
     /// <param name="numExperts">E.</param>
@@ -27,9 +28,11 @@ public sealed class MoeExperts : nn.Module<Tensor, Tensor>
     /// <param name="bias">Whether the experts have bias terms.</param>
     /// <param name="initStd">Standard deviation of <c>w_fc</c>.</param>
     /// <param name="projStd">Standard deviation of <c>w_proj</c> (GPT-2: init_std / sqrt(2 n_layer)).</param>
+    /// <param name="activation">The nonlinearity between the two projections (exact GELU by default).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
-    public MoeExperts(int numExperts, int dModel, int dFf, bool bias, double initStd, double projStd) : base(nameof(MoeExperts))
+    public MoeExperts(int numExperts, int dModel, int dFf, bool bias, double initStd, double projStd, Activation activation = Activation.Gelu) : base(nameof(MoeExperts))
     {
+        _approximate = activation == Activation.GeluTanh ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numExperts);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dModel);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dFf);
@@ -82,7 +85,7 @@ public sealed class MoeExperts : nn.Module<Tensor, Tensor>
         Tensor Part(Tensor t) => all ? t : t.narrow(0, first, count);
         // TorchSharp 0.107 binds baddbmm as batch1.baddbmm(batch2, input) = input + batch1 @ batch2.
         var h = b_fc is null ? x.bmm(Part(w_fc)) : x.baddbmm(Part(w_fc), Part(b_fc).unsqueeze(1));          // (count, S, d_ff)
-        h = nn.functional.gelu(h);
+        h = nn.functional.gelu(h, _approximate);
         var y = b_proj is null ? h.bmm(Part(w_proj)) : h.baddbmm(Part(w_proj), Part(b_proj).unsqueeze(1)); // (count, S, C)
         return y.MoveToOuterDisposeScope();
     }

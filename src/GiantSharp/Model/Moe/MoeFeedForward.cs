@@ -46,7 +46,7 @@ public sealed class MoeFeedForward : Module<Tensor, Tensor>, IAuxiliaryLossSourc
         Moe = config.Moe;
         _dModel = config.DModel;
         router = Linear(config.DModel, Moe.NumExperts, hasBias: false);
-        experts = new MoeExperts(Moe.NumExperts, config.DModel, config.DFf, config.Bias, config.InitStd, config.InitStd / Math.Sqrt(2.0 * config.NLayer));
+        experts = new MoeExperts(Moe.NumExperts, config.DModel, config.DFf, config.Bias, config.InitStd, config.InitStd / Math.Sqrt(2.0 * config.NLayer), config.Activation);
         dropout = Dropout(config.Dropout);
         _stats = new MoeRoutingStats(Moe.NumExperts);
         RegisterComponents();
