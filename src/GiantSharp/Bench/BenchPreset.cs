@@ -52,7 +52,7 @@ public sealed record BenchPreset
         }
         catch (JsonException e)
         {
-            throw new DataException(path, $"not a valid preset: {e.Message}", e);
+            throw new DataException(path, $"not a valid preset: {Config.JsonErrorText.Describe(e, null)}", e);
         }
         if (preset is null) throw new DataException(path, "empty preset");
         preset.Model.Validate();

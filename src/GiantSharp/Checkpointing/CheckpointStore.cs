@@ -130,10 +130,8 @@ public sealed class CheckpointStore
         }
         catch (JsonException e)
         {
-            var message = e.Message.Split('\n')[0];
-            var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
             var key = string.IsNullOrEmpty(e.Path) ? "" : $" at '{e.Path.TrimStart('$', '.')}'";
-            throw new DataException(file, $"unreadable checkpoint state{key}: {(cut > 0 ? message[..cut] : message)}");
+            throw new DataException(file, $"unreadable checkpoint state{key}: {JsonErrorText.Describe(e, null)}");
         }
     }
 
