@@ -21,6 +21,27 @@ internal static partial class RunFolder
         Directory.Delete(store.Root, recursive: true);
     }
 
+    /// <summary>Refuses <c>--resume</c> of a run that has nothing left to train under <paramref name="run"/>'s stages.</summary>
+    /// <exception cref="ConfigException">Key <c>--resume</c>: the checkpoint is at or past the last stage's end; the message says the step and what to do instead.</exception>
+    public static void CheckLeftToTrain(Config.RunConfig run, TrainState state, string resume)
+    {
+        if (state.GlobalStep < run.TotalSteps) return;
+        var dir = CheckpointStore.Resolve(resume);
+        int last = run.Stages.Count - 1;
+        int done = state.GlobalStep - (run.TotalSteps - run.Stages[last].Steps);       // steps the last stage has taken
+        throw new ConfigException("--resume", $"the run in {resume} is complete at step {state.GlobalStep} (its stages end at {run.TotalSteps}), nothing left to train: " +
+            $"give its last stage more steps (e.g. --set stages[{last}].steps={done + run.Stages[last].Steps}) or start a new run from its weights with --init-from {dir}");
+    }
+
+    /// <summary>Refuses <c>--init-from</c> a checkpoint that <c>--overwrite</c> would delete before it is read (one in <paramref name="outDir"/>'s checkpoints).</summary>
+    /// <exception cref="ConfigException">Key <c>--init-from</c>.</exception>
+    public static void CheckInitSurvives(string outDir, string initFrom, bool overwrite)
+    {
+        var store = Path.GetFullPath(Path.Combine(outDir, "checkpoints")) + Path.DirectorySeparatorChar;
+        if (overwrite && (Path.GetFullPath(CheckpointStore.Resolve(initFrom)) + Path.DirectorySeparatorChar).StartsWith(store, StringComparison.Ordinal))
+            throw new ConfigException("--init-from", $"{initFrom} lies in {store}, which --overwrite deletes first: copy it elsewhere, or choose another out_dir");
+    }
+
     /// <summary>
     /// The command that continues an interrupted run: the same arguments (config, every <c>--set</c>, threads, budget),
     /// with <c>--resume OUT_DIR</c> in place of any earlier <c>--resume</c> and without <c>--overwrite</c>, quoted for a POSIX shell.
