@@ -44,6 +44,7 @@ internal static class TrainCommand
                 if (r.GetValue(initFrom) is { } weights) RunFolder.CheckInitSurvives(run.OutDir, weights, r.GetValue(overwrite));
                 RunFolder.ClaimForFreshRun(run.OutDir, r.GetValue(overwrite));
             }
+            if (Parallel.Communicator.World.IsRoot) RunFolder.MarkTrainRun(run.OutDir);
             using var interruption = new Interruption();
             var state = Train(run, r.GetValue(resume), cancel: interruption.Token, initFrom: r.GetValue(initFrom));
             if (!interruption.Requested) return 0;
