@@ -7,7 +7,7 @@ namespace GiantSharp.Cli;
 /// error knows it) and an exit code that says what kind of failure it was; <c>--verbose</c> adds the stack trace.
 /// The codes are listed in docs/exit-codes.md.
 /// </summary>
-internal static class CliErrors
+internal static partial class CliErrors
 {
     /// <summary>Exit code of an unexpected error (a bug in GiantSharp or a library it calls); sysexits' EX_SOFTWARE.</summary>
     public const int InternalError = 70;
@@ -73,6 +73,30 @@ internal static class CliErrors
         OutOfMemoryException => (IoError, $"out of memory: {e.Message}"),
         _ => (InternalError, $"internal error: {e.GetType().Name}: {e.Message}"),
     };
+
+    /// <summary>
+    /// System.CommandLine's own errors name .NET types ("Cannot parse argument 'abc' for option '--threads' as expected
+    /// type 'System.Int32'"): where one does, each error is printed as one line saying the kind of value instead, and
+    /// the exit code is System.CommandLine's (1); null where there is no such error (System.CommandLine reports the rest).
+    /// </summary>
+    public static int? ParseErrorsNamingTypes(System.CommandLine.ParseResult parsed)
+    {
+        if (!parsed.Errors.Any(e => ExpectedType().IsMatch(e.Message))) return null;
+        foreach (var error in parsed.Errors)
+            Console.Error.WriteLine($"giant: error: {ExpectedType().Replace(error.Message, m => "as " + Kind(m.Groups["type"].Value))} (giant {parsed.CommandResult.Command.Name} --help lists the options)");
+        return 1;
+    }
+
+    private static string Kind(string type) => type.Replace("System.Nullable`1[", "").TrimEnd(']') switch
+    {
+        "System.Int32" or "System.Int64" => "a whole number",
+        "System.Double" or "System.Single" => "a number",
+        "System.Boolean" => "true or false",
+        _ => "a value of the option's kind",
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"as expected type '(?<type>[^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex ExpectedType();
 
     private static bool IsCorruption(Exception e) => e is EndOfStreamException or InvalidDataException;
 

@@ -7,4 +7,8 @@ var root = new RootCommand("GiantSharp: Pseudo-to-Real pretraining of giant tran
 root.Options.Add(new Option<bool>("--verbose") { Description = "On an error, print its stack trace after the one-line message.", Recursive = true });
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);
-return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }), verbose: args.Contains("--verbose"));
+return CliErrors.Run(() =>
+{
+    var parsed = root.Parse(args);
+    return CliErrors.ParseErrorsNamingTypes(parsed) ?? parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}, verbose: args.Contains("--verbose"));
