@@ -67,7 +67,7 @@ public sealed record StageFit(string Stage, int MicroBatch, long ActivationBytes
     /// </summary>
     public string Describe(int nLayer)
     {
-        var minimum = MinimumBytes is { } m ? $"; max_memory must be at least {ByteSize.Format(RoundUp(m))}" : "";
+        var minimum = MinimumBytes is { } m ? $"; max_memory must be at least {ByteSize.Format(RoundUp(m))} (or lower micro_batch)" : "";
         return Verdict switch
         {
             FitVerdict.Resident => Plan is null ? "fits resident in the memory available" : $"fits resident: {Plan.Summary()["resident: ".Length..]}",
