@@ -123,6 +123,7 @@ public sealed class CheckpointStore
                 ?? throw new DataException(file, "checkpoint state is null");
             if (state.ConfigJson is null || System.Text.Json.Nodes.JsonNode.Parse(state.ConfigJson) is not System.Text.Json.Nodes.JsonObject node)
                 throw new DataException(file, "'config_json' must hold the run's config as a JSON object");
+            ConfigLoader.DropPlannedKeys(node);                            // a budgeted run's config is saved with every offload key
             var config = ConfigLoader.FromNode(node, source: file);
             TrainStateCheck.Check(file, state, config);
             CheckpointChecksums.Verify(dir, state.Checksums);
