@@ -22,7 +22,6 @@ internal static class BudgetDemo
 
     public static void Run(RunConfig baseRun, string presetPath, string outDir, double seconds, IReadOnlyList<double> switches, int seeds)
     {
-        Directory.CreateDirectory(outDir);
         var budget = Offload.ByteSize.Format(baseRun.Offload!.MaxMemory!.Value);
         AnsiConsole.MarkupLine($"[bold]GiantSharp demo, memory-bound[/]: {Markup.Escape(presetPath)}: {baseRun.Model.NLayer} layers, d_model {baseRun.Model.DModel}, " +
             $"max_memory {budget}; {seconds:F0} s of training per run; Pseudo Giant for {Shares(switches)} of (a)'s");

@@ -34,7 +34,7 @@ internal static class DemoCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds to run, each with its own (b) and (a) per switch point; the first is the config's seed.", DefaultValueFactory = _ => 1 };
         var maxMemory = CommonOptions.MaxMemory();
         var precision = CommonOptions.Precision();
-        var output = new Option<string?>("--out") { Description = "Output folder (default runs/PRESET). Earlier runs there are replaced." };
+        var output = new Option<string?>("--out") { Description = "Output folder (default runs/demo/PRESET). A demo's earlier output there is replaced; a folder holding a giant train run or other files is refused." };
         var modes = new Option<string?>("--delink-modes") { Description = "Also run (a) with these optimizer-state delink modes, e.g. copy,scale,reset (each adds a run)." };
         var prompt = new Option<string>("--prompt") { Description = "Prompt of the samples printed at the end (default: none, a new document).", DefaultValueFactory = _ => "" };
         var extend = new Option<int>("--extend")
@@ -54,7 +54,8 @@ internal static class DemoCommand
             var presetName = r.GetValue(preset)!;
             var path = ConfigLoader.Resolve(presetName);
             var baseRun = ConfigLoader.Load(path, CommonOptions.Overrides(r, set, maxMemory, precision));
-            var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
+            var outDir = r.GetValue(output) ?? DefaultOut(path);
+            RunFolder.ClaimForDemo(outDir);
             if (MultimodalDemo.Applies(baseRun))
             {
                 if (r.GetValue(extend) > 0 || r.GetValue(modes) is not null) throw new Errors.ConfigException("--extend", "--extend and --delink-modes are for the text demos");
@@ -85,10 +86,11 @@ internal static class DemoCommand
         return command;
     }
 
+    /// <summary>The demo's own folder for a preset: <c>runs/demo/PRESET</c>, apart from the preset's out_dir, where <c>giant train</c> writes.</summary>
+    public static string DefaultOut(string presetPath) => Path.Combine("runs", "demo", Path.GetFileNameWithoutExtension(presetPath));
+
     private static void Run(RunConfig baseRun, string outDir, IReadOnlyList<OptimizerStateDelink> extraModes, string presetPath, string samplePrompt, int extend)
     {
-        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
-        Directory.CreateDirectory(outDir);
         var runs = new List<(RunConfig Config, EvalCurve Curve)>();
         var a = baseRun with { Name = "pseudo-to-real", OutDir = Path.Combine(outDir, "pseudo-to-real") };
         runs.Add((a, new EvalCurve($"pseudo-to-real ({a.Delink.OptimizerState.ToString().ToLowerInvariant()})")));

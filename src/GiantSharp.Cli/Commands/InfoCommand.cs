@@ -10,8 +10,10 @@ namespace GiantSharp.Cli.Commands;
 
 /// <summary>
 /// <c>giant info CONFIG</c>: parameters (stored and per layer), active parameters and FLOPs per token, and
-/// the memory of the training state, for the config's Pseudo Giant (first stage's sharing) and Real Giant.
-/// Computed analytically (no model is built), so it works for M6-10T's shapes.
+/// the memory of the training state, for the config's Pseudo Giant (first stage's sharing) and Real Giant; then, per
+/// stage, the activations of its micro-batch and whether it fits: resident, streaming layers from disk (the plan
+/// <c>giant train</c> would use, from the memory planner, under <c>--max-memory</c>), or not at all (with the smallest
+/// budget that would do). Computed analytically (no model is built), so it works for M6-10T's shapes.
 /// </summary>
 internal static class InfoCommand
 {
@@ -24,28 +26,44 @@ internal static class InfoCommand
         var set = CommonOptions.Set();
         var vocab = new Option<int?>("--vocab-size") { Description = "Vocabulary size to count when the config says 0 and no prepared corpus is there." };
         var maxMemory = CommonOptions.MaxMemory();
-        var command = new Command("info", "Parameter counts, FLOPs per token and training-state memory of a config, pseudo and real; with --max-memory, the plan of every stage.") { config, set, vocab, maxMemory };
+        var dir = new Option<string?>("--dir") { Description = "Folder of the disk tier (sets offload.dir; needs --max-memory or an offload section): free disk is measured there." };
+        var command = new Command("info", "Parameter counts, FLOPs per token and training-state memory of a config, pseudo and real; per stage, activations and whether it fits (with --max-memory, the plan giant train would use).")
+        {
+            config, set, vocab, maxMemory, dir,
+        };
         command.SetAction((ParseResult r) =>
         {
-            var run = ConfigLoader.Load(ConfigLoader.Resolve(r.GetValue(config)!), CommonOptions.Overrides(r, set, maxMemory));
+            var path = ConfigLoader.Resolve(r.GetValue(config)!);
+            var overrides = CommonOptions.Overrides(r, set, maxMemory);
+            if (r.GetValue(dir) is { } folder)
+            {
+                if (ConfigLoader.Load(path, overrides).Offload is null)
+                    throw new Errors.ConfigException("--dir", "is the disk tier's folder; give --max-memory too (or use a config with an offload section)");
+                overrides.Add($"offload.dir={folder}");
+            }
+            var run = ConfigLoader.Load(path, overrides);
             var model = run.Model with { VocabSize = ResolveVocab(run, r.GetValue(vocab)) };
-            Print(run, model);
+            Print(run with { Model = model });
             return 0;
         });
         return command;
     }
 
+    /// <summary>vocab_size: the option, the config, the prepared corpus's tokenizer, or the tokenizer the config names where its size is fixed (byte, gpt2); 0 when unknown.</summary>
     internal static int ResolveVocab(RunConfig run, int? overrideVocab)
     {
         if (overrideVocab is { } v) return v;
         if (run.Model.VocabSize > 0) return run.Model.VocabSize;
         var meta = Path.Combine(run.Data.Dir, PreparedCorpus.MetaFileName);
         var images = Path.Combine(run.Data.Dir, Data.Images.ImageTextMeta.FileName);
-        return File.Exists(meta) ? CorpusMeta.Read(meta).Tokenizer.VocabSize : File.Exists(images) ? Data.Images.ImageTextMeta.Read(images).Tokenizer.VocabSize : 0;
+        if (File.Exists(meta)) return CorpusMeta.Read(meta).Tokenizer.VocabSize;
+        if (File.Exists(images)) return Data.Images.ImageTextMeta.Read(images).Tokenizer.VocabSize;
+        return run.Data.Tokenizer is "byte" or "gpt2" ? TokenizerFactory.Create(run.Data.Tokenizer, []).VocabSize : 0;
     }
 
-    private static void Print(RunConfig run, ModelConfig model)
+    private static void Print(RunConfig run)
     {
+        var model = run.Model;
         var n = model.NLayer;
         var pseudoPlan = run.Stages[0].Sharing;
         var pseudo = ModelSize.Of(model, pseudoPlan.UniqueBlocks(n));
@@ -64,30 +82,35 @@ internal static class InfoCommand
         Row("training state total", s => Bytes(s.UniqueParameters * (WeightBytes + GradBytes + MomentBytes)));
         AnsiConsole.Write(table);
         if (model.VocabSize == 0)
-            AnsiConsole.MarkupLine("[yellow]vocab_size is 0 and no prepared corpus was found: embeddings are not counted (pass --vocab-size).[/]");
-        var resources = MachineResources.Probe(run.Offload?.Dir ?? run.OutDir);   // without a disk tier, the drive the run writes its checkpoints to
-        AnsiConsole.MarkupLine($"this machine: {Bytes(resources.MemoryAvailableBytes)} of memory available, {Bytes(resources.DiskFreeBytes)} free disk at {Markup.Escape(resources.DiskPath ?? "?")}; the resident Real Giant's training state needs {Bytes(real.UniqueParameters * 16)} plus activations.");
-        if (run.Offload is { MaxMemory: not null }) PrintPlans(run with { Model = model });
-        else if (run.Offload is { } offload) PrintOffload(model, offload, resources);
+            AnsiConsole.MarkupLine("[yellow]vocab_size is 0 and no prepared corpus was found: embeddings and the head's logits are not counted (pass --vocab-size).[/]");
+        // Free disk where the store would go: offload.dir (its nearest existing folder); without a disk tier, the drive of out_dir.
+        var resources = MachineResources.Probe(run.Offload?.Dir ?? run.OutDir);
+        var measured = resources.MeasuredAt == resources.DiskPath ? "" : $" (measured at {Markup.Escape(resources.MeasuredAt ?? "?")}, the nearest existing folder)";
+        AnsiConsole.MarkupLine($"this machine: {Bytes(resources.MemoryAvailableBytes)} of memory available; {Bytes(resources.DiskFreeBytes)} free disk at " +
+            $"{Markup.Escape(resources.DiskPath ?? "?")}{measured}, {(run.Offload?.Dir is null ? "the run's out_dir" : "where the disk tier's files would go")}.");
+        AnsiConsole.MarkupLine(Offload.Planning.StageOffload.DeviceIsCpu(run)
+            ? "device cpu: device and host are the same memory, so the budget (max_memory) covers the host tier as well."
+            : $"device {Markup.Escape(run.Device)}: the budget (max_memory) counts device memory; the host tier is apart from it.");
+        if (run.Offload is { MaxMemory: null } offload) PrintOffload(model, offload, resources);
+        PrintStages(run, resources);
     }
 
-    /// <summary>The memory planner's decision for every stage, as <c>giant train</c> would make it.</summary>
-    private static void PrintPlans(RunConfig run)
+    /// <summary>Per stage: the activations of its micro-batch and whether it fits, as <c>giant train</c> would plan it.</summary>
+    private static void PrintStages(RunConfig run, MachineResources resources)
     {
-        if (run.Model.VocabSize == 0) return;
+        var budget = run.Offload?.MaxMemory is { } b ? $"max_memory {ByteSize.Format(b)}" : $"this machine's {Bytes(resources.MemoryAvailableBytes)} available (no --max-memory)";
+        AnsiConsole.MarkupLine($"per stage, against {Markup.Escape(budget)}:");
         for (int si = 0; si < run.Stages.Count; si++)
         {
             var stage = run.Stages[si];
-            try
-            {
-                var plan = Offload.Planning.StageOffload.Plan(run, si, stage.Sharing.LayerMap(run.Model.NLayer))!;
-                AnsiConsole.MarkupLine($"stage [green]{Markup.Escape(stage.Name)}[/] ({Markup.Escape(stage.Sharing.ToString())}, micro_batch {stage.MicroBatch}): {Markup.Escape(plan.Summary())}");
-            }
-            catch (Errors.ConfigException e)
-            {
-                AnsiConsole.MarkupLine($"stage [green]{Markup.Escape(stage.Name)}[/]: [red]does not fit[/]: {Markup.Escape(e.Message)}");
-            }
+            var fit = Offload.Planning.StageFit.Of(run, si, resources);
+            var verdict = run.Offload is { MaxMemory: null } && run.IsOffloaded(si) ? "offloaded by the offload section's tiers (table above)" : fit.Describe(run.Model.NLayer);
+            var color = fit.Verdict switch { Offload.Planning.FitVerdict.Resident => "green", Offload.Planning.FitVerdict.Streams => "yellow", _ => "red" };
+            AnsiConsole.MarkupLine($"  stage [bold]{Markup.Escape(stage.Name)}[/] ({Markup.Escape(stage.Sharing.ToString())}): activations {Bytes(fit.ActivationBytes)} " +
+                $"for micro_batch {stage.MicroBatch} x seq_len {run.Model.SeqLen}; resident it needs {Bytes(fit.ResidentBytes)}; [{color}]{Markup.Escape(verdict)}[/]");
         }
+        if (run.Offload?.MaxMemory is null && run.Offload is null)
+            AnsiConsole.MarkupLine("give --max-memory SIZE (and --dir FOLDER) to see the plan giant train would use under that budget.");
     }
 
     private static void PrintOffload(ModelConfig model, OffloadConfig offload, MachineResources resources)
@@ -114,7 +137,7 @@ internal static class InfoCommand
         _ => n.ToString(),
     };
 
-    private static string Bytes(long b) => b switch
+    internal static string Bytes(long b) => b switch
     {
         >= 1L << 40 => $"{b / (double)(1L << 40):F2} TiB",
         >= 1L << 30 => $"{b / (double)(1L << 30):F2} GiB",

@@ -31,8 +31,6 @@ internal static class MultimodalDemo
     {
         var cpu = CpuUsage.Now();
         var clock = Stopwatch.StartNew();
-        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
-        Directory.CreateDirectory(outDir);
         AnsiConsole.MarkupLine($"[bold]GiantSharp demo[/]: {Markup.Escape(presetPath)}: M6 image-text model, {baseRun.Model.NLayer} layers, d_model {baseRun.Model.DModel}, " +
             $"{baseRun.TotalSteps} steps per run; stages {Markup.Escape(string.Join(" -> ", baseRun.Stages.Select(s => $"{s.Name} ({s.Sharing}, {s.Steps})")))}");
         using var corpus = CorpusProvisioner.Open(baseRun.Data, baseRun.Seed, Console.WriteLine) as ImageTextCorpus

@@ -18,8 +18,6 @@ internal static class SwitchSweep
 
     public static void Run(RunConfig baseRun, string presetPath, string outDir, IReadOnlyList<SwitchPoint> switches, int seeds)
     {
-        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
-        Directory.CreateDirectory(outDir);
         AnsiConsole.MarkupLine($"[bold]GiantSharp demo, switch sweep[/]: {Markup.Escape(presetPath)}: {baseRun.Model.NLayer} layers, d_model {baseRun.Model.DModel}, " +
             $"{baseRun.TotalSteps} steps per run; {Markup.Escape(string.Join(", ", switches.Select(s => s.Label)))}; {seeds} seed(s)");
         var results = new List<Result>();

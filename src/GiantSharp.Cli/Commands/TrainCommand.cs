@@ -12,6 +12,11 @@ internal static class TrainCommand
         var config = new Argument<string>("config") { Description = "Run config (JSON), e.g. configs/tang-tiny.json." };
         var set = CommonOptions.Set();
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder or a run folder (its latest checkpoint)." };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = "Start a new run (step 0, fresh LR schedule and AdamW state) from the weights of a checkpoint or run folder, shared or delinked; " +
+                "its shape, tokenizer and layer sharing must match the config's first stage.",
+        };
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
         var maxMemory = CommonOptions.MaxMemory();
@@ -19,7 +24,7 @@ internal static class TrainCommand
         var precision = CommonOptions.Precision();
         var command = new Command("train", "Train a model through the stages of a run config (Pseudo Giant -> delink -> Real Giant).")
         {
-            config, set, resume, threads, device, maxMemory, overwrite, precision,
+            config, set, resume, initFrom, threads, device, maxMemory, overwrite, precision,
         };
         command.SetAction((ParseResult r) =>
         {
@@ -30,9 +35,18 @@ internal static class TrainCommand
             CommonOptions.Apply(r.GetValue(threads), run.Device, deviceGiven ? "--device" : "device");
             foreach (var leftover in new Checkpointing.CheckpointStore(Path.Combine(run.OutDir, "checkpoints")).SweepLeftovers())
                 Console.WriteLine($"removed {leftover}, left by an interrupted save");
-            if (r.GetValue(resume) is null) RunFolder.ClaimForFreshRun(run.OutDir, r.GetValue(overwrite));
+            if (r.GetValue(resume) is not null)
+            {
+                if (r.GetValue(initFrom) is not null) throw new Errors.ConfigException("--init-from", "starts a new run from a checkpoint's weights; --resume continues a run: give one of them");
+            }
+            else
+            {
+                if (r.GetValue(initFrom) is { } weights) RunFolder.CheckInitSurvives(run.OutDir, weights, r.GetValue(overwrite));
+                RunFolder.ClaimForFreshRun(run.OutDir, r.GetValue(overwrite));
+            }
+            if (Parallel.Communicator.World.IsRoot) RunFolder.MarkTrainRun(run.OutDir);
             using var interruption = new Interruption();
-            var state = Train(run, r.GetValue(resume), cancel: interruption.Token);
+            var state = Train(run, r.GetValue(resume), cancel: interruption.Token, initFrom: r.GetValue(initFrom));
             if (!interruption.Requested) return 0;
             Console.Error.WriteLine($"giant: interrupted after step {state.GlobalStep}; continue with: {RunFolder.ResumeCommand(Environment.GetCommandLineArgs().Skip(1), run.OutDir)}");
             return Interruption.ExitCode;
@@ -45,7 +59,7 @@ internal static class TrainCommand
     /// final state. A run stopped by <paramref name="cancel"/> writes a checkpoint of where it stopped.
     /// </summary>
     public static Checkpointing.TrainState Train(RunConfig run, string? resume = null, IReadOnlyList<ITrainingObserver>? extra = null, string? label = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, string? initFrom = null)
     {
         using var corpus = CorpusProvisioner.Open(run.Data, run.Seed, Console.WriteLine);
         Checkpointing.TrainState? final = null;
@@ -53,7 +67,8 @@ internal static class TrainCommand
         if (!world.IsRoot)
         {
             // Progress, logs and metrics come from rank 0; the other ranks only compute (and answer its collectives).
-            using var trainer = new Trainer(run, corpus, resumeFrom: resume);
+            using var trainer = new Trainer(run, corpus, resumeFrom: resume, initFrom: initFrom);
+            if (resume is not null) RunFolder.CheckLeftToTrain(trainer.Config, trainer.State, resume);
             trainer.Run(cancel);
             if (cancel.IsCancellationRequested) trainer.SaveCheckpoint();
             return trainer.State;
@@ -62,7 +77,10 @@ internal static class TrainCommand
         var summary = new RunSummary();
         ConsoleProgress.Run(run, label ?? run.Name, progress =>
         {
-            using var trainer = new Trainer(run, corpus, resumeFrom: resume) { PeakFlopsPerSecond = PeakForMfu(run) };
+            using var trainer = new Trainer(run, corpus, resumeFrom: resume, initFrom: initFrom) { PeakFlopsPerSecond = PeakForMfu(run) };
+            if (resume is not null) RunFolder.CheckLeftToTrain(trainer.Config, trainer.State, resume);   // after loading: a damaged checkpoint says so first
+            if (trainer.State.InitializedFrom is { } source)
+                progress.OnNotice($"starting from the weights of {source}: step 0, fresh LR schedule and AdamW state");
             using var outputs = new RunOutputs(trainer.Config, trainer.State.GlobalStep);
             trainer.Observers.AddRange(outputs.Observers);
             trainer.Observers.Add(progress);

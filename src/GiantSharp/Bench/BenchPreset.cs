@@ -6,9 +6,9 @@ using GiantSharp.Model;
 namespace GiantSharp.Bench;
 
 /// <summary>
-/// The part of a run config a benchmark needs: the <c>model</c> object and <c>micro_batch</c> (sequences per
-/// forward pass). Presets are small JSON files in <c>configs/</c>, e.g. <c>configs/gpt2-small-cpu.json</c>;
-/// other keys of a run config are ignored here.
+/// The part of a run config a benchmark needs: the <c>model</c> object and the first stage's <c>micro_batch</c>
+/// (sequences per forward pass; a top-level <c>micro_batch</c>, as in a model-only file, wins). Presets are the run
+/// configs in <c>configs/</c>, e.g. <c>configs/gpt2-small-cpu.json</c>; their other keys are ignored here.
 /// </summary>
 public sealed record BenchPreset
 {
@@ -48,11 +48,17 @@ public sealed record BenchPreset
         BenchPreset? preset;
         try
         {
-            preset = JsonSerializer.Deserialize<BenchPreset>(File.ReadAllText(path), Json);
+            preset = JsonSerializer.Deserialize<PresetFile>(File.ReadAllText(path), Json) is { } file
+                ? new BenchPreset
+                {
+                    Model = file.Model ?? throw new DataException(path, "has no 'model' object"),
+                    MicroBatch = file.MicroBatch ?? file.Stages?.FirstOrDefault()?.MicroBatch ?? 1,
+                }
+                : null;
         }
         catch (JsonException e)
         {
-            throw new DataException(path, $"not a valid preset: {e.Message}", e);
+            throw new DataException(path, $"not a valid preset: {Config.JsonErrorText.Describe(e, null)}", e);
         }
         if (preset is null) throw new DataException(path, "empty preset");
         preset.Model.Validate();
@@ -60,4 +66,10 @@ public sealed record BenchPreset
         if (preset.MicroBatch <= 0) throw new ConfigException("micro_batch", $"must be > 0, got {preset.MicroBatch}");
         return preset;
     }
+
+    /// <summary>What a preset file holds for a benchmark: a run config's <c>model</c> and stages, or a top-level <c>micro_batch</c>.</summary>
+    private sealed record PresetFile(ModelConfig? Model, int? MicroBatch, IReadOnlyList<StageBatch>? Stages);
+
+    /// <summary>The part of a stage a benchmark reads.</summary>
+    private sealed record StageBatch(int MicroBatch);
 }

@@ -123,6 +123,7 @@ public sealed class CheckpointStore
                 ?? throw new DataException(file, "checkpoint state is null");
             if (state.ConfigJson is null || System.Text.Json.Nodes.JsonNode.Parse(state.ConfigJson) is not System.Text.Json.Nodes.JsonObject node)
                 throw new DataException(file, "'config_json' must hold the run's config as a JSON object");
+            ConfigLoader.DropPlannedKeys(node);                            // a budgeted run's config is saved with every offload key
             var config = ConfigLoader.FromNode(node, source: file);
             TrainStateCheck.Check(file, state, config);
             CheckpointChecksums.Verify(dir, state.Checksums);
@@ -130,10 +131,8 @@ public sealed class CheckpointStore
         }
         catch (JsonException e)
         {
-            var message = e.Message.Split('\n')[0];
-            var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
             var key = string.IsNullOrEmpty(e.Path) ? "" : $" at '{e.Path.TrimStart('$', '.')}'";
-            throw new DataException(file, $"unreadable checkpoint state{key}: {(cut > 0 ? message[..cut] : message)}");
+            throw new DataException(file, $"unreadable checkpoint state{key}: {JsonErrorText.Describe(e, null)}");
         }
     }
 
@@ -225,8 +224,8 @@ public sealed class CheckpointStore
     }
 
     /// <summary>
-    /// Keeps the newest <paramref name="keep"/> checkpoints up to the one <c>latest</c> names; never removes that one
-    /// or anything newer. A pruned folder is first renamed out of the <c>step-*</c> namespace (atomic), then deleted, so
+    /// Keeps the newest <paramref name="keep"/> checkpoints up to the one <c>latest</c> names; never removes that one,
+    /// anything newer, or a stage-end checkpoint (<see cref="TrainState.EndOfStage"/>: the Pseudo Giant before delinking). A pruned folder is first renamed out of the <c>step-*</c> namespace (atomic), then deleted, so
     /// a kill while deleting leaves a <c>.trash-*</c> folder that the next save sweeps, never a half checkpoint.
     /// </summary>
     private void Prune(int keep)
@@ -235,7 +234,7 @@ public sealed class CheckpointStore
         if (latest is null) return;
         var latestName = Path.GetFileName(latest);
         var older = Directory.GetDirectories(Root, "step-*").Select(Path.GetFileName).OfType<string>()
-            .Where(n => string.CompareOrdinal(n, latestName) < 0).Order(StringComparer.Ordinal).ToList();
+            .Where(n => string.CompareOrdinal(n, latestName) < 0 && !IsStageEnd(Path.Combine(Root, n))).Order(StringComparer.Ordinal).ToList();
         foreach (var name in older.Take(Math.Max(0, older.Count - (keep - 1))))
         {
             var trash = Path.Combine(Root, $".trash-{name}-{Guid.NewGuid():N}");
@@ -244,6 +243,17 @@ public sealed class CheckpointStore
             BeforeTrashDelete?.Invoke(trash);
             TryDelete(trash);
         }
+    }
+
+    /// <summary>Whether the checkpoint in <paramref name="dir"/> ends a stage (its state.json sets <c>end_of_stage</c>); an unreadable one counts as not.</summary>
+    public static bool IsStageEnd(string dir)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, StateFile)));
+            return doc.RootElement.TryGetProperty("end_of_stage", out var end) && end.ValueKind == JsonValueKind.String;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return false; }
     }
 
     /// <summary>Test hook: called after a pruned checkpoint is renamed away and before it is deleted.</summary>

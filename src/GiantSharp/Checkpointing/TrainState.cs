@@ -42,6 +42,10 @@ public sealed record TrainState
     public bool OffloadPart { get; init; }
     /// <summary>XxHash3 of each other file of the checkpoint (path relative to it -> 16 hex digits), verified on load; empty in checkpoints saved before checksums.</summary>
     public Dictionary<string, string> Checksums { get; init; } = new();
+    /// <summary>The name of the stage whose last step this checkpoint holds (e.g. <c>pseudo</c>, before delinking), or null; keep-last pruning never removes such a checkpoint.</summary>
+    public string? EndOfStage { get; init; }
+    /// <summary>The checkpoint whose weights this run started from (<c>giant train --init-from</c>), or null.</summary>
+    public string? InitializedFrom { get; init; }
     /// <summary>The run's config (with vocab_size resolved), as JSON.</summary>
     public string ConfigJson { get; init; } = "";
 }

@@ -60,6 +60,16 @@ public static class ConfigLoader
     /// <summary>Keys the memory planner decides when offload.max_memory is set; giving them too is ambiguous.</summary>
     public static readonly string[] PlannedKeys = ["params", "grads", "optimizer", "layers", "tensors", "prefetch", "keep_activations"];
 
+    /// <summary>
+    /// Removes the <see cref="PlannedKeys"/> a config serialised by <see cref="ToJson"/> carries beside
+    /// offload.max_memory (every key of the section is written), so a checkpoint's own config reads back.
+    /// </summary>
+    public static void DropPlannedKeys(JsonObject root)
+    {
+        if (root["offload"] is not JsonObject offload || offload["max_memory"] is null) return;
+        foreach (var key in PlannedKeys) offload.Remove(key);
+    }
+
     private static void CheckBudgetKeys(JsonObject root)
     {
         if (root["offload"] is not JsonObject offload || offload["max_memory"] is null) return;

@@ -35,10 +35,11 @@ public static class CorpusProvisioner
         }
         var corpus = OpenPrepared(data.Dir);
         if (corpus is ImageTextCorpus images && data.Images is { } wanted) CheckImages(images, wanted);
-        if (corpus is PreparedCorpus text && data.Tokenizer is { } kind && text.Tokenizer.Kind != kind)
+        if (data.Tokenizer is { } kind && corpus.Tokenizer.Kind != kind)                // text or image-text: the corpus's meta says what it was made with
         {
+            var made = corpus.Tokenizer;
             corpus.Dispose();
-            throw new ConfigException("data.tokenizer", $"is '{kind}' but the corpus in {data.Dir} was prepared with '{text.Tokenizer.Kind}' ({text.Tokenizer.Identity}); " +
+            throw new ConfigException("data.tokenizer", $"is '{kind}' but the corpus in {data.Dir} was prepared with '{made.Kind}' ({made.Identity}, its meta.json); " +
                 "prepare it again with that tokenizer into another folder, or set data.tokenizer to match");
         }
         return corpus;

@@ -90,7 +90,7 @@ public sealed record CorpusMeta
         }
         catch (JsonException e)
         {
-            throw new DataException(path, $"is not a valid meta.json: {e.Message.ReplaceLineEndings(" ")}", e);
+            throw new DataException(path, $"is not a valid meta.json: {Config.JsonErrorText.Describe(e, null)}", e);
         }
         if (meta is null)
             throw new DataException(path, "is empty (null)");

@@ -64,7 +64,7 @@ public sealed record ModelConfig
         Positive(prefix, "seq_len", SeqLen);
         if (PatchDim < 0) throw new ConfigException($"{prefix}.patch_dim", $"must be >= 0 (0: text only), got {PatchDim}");
         if (VocabSize < 0) throw new ConfigException($"{prefix}.vocab_size", $"must be >= 0 (0: from the tokenizer), got {VocabSize}");
-        if (DModel % NHead != 0) throw new ConfigException($"{prefix}.d_model", $"{DModel} is not divisible by n_head = {NHead}");
+        if (DModel % NHead != 0) throw new ConfigException($"{prefix}.d_model", $"{DModel} is not divisible by n_head = {NHead}; {NearestHeads(DModel, NHead)}");
         if (Positional is not ("learned" or "rope")) throw new ConfigException($"{prefix}.positional", $"must be 'learned' or 'rope', got '{Positional}'");
         if (Positional == "rope" && HeadDim % 2 != 0) throw new ConfigException($"{prefix}.d_model", $"rope needs an even head size, got d_model/n_head = {HeadDim}");
         if (Dropout is < 0 or >= 1 || double.IsNaN(Dropout)) throw new ConfigException($"{prefix}.dropout", $"must be in [0, 1), got {Dropout}");
@@ -72,6 +72,16 @@ public sealed record ModelConfig
         if (LayerNormEps is <= 0 || double.IsNaN(LayerNormEps)) throw new ConfigException($"{prefix}.layer_norm_eps", $"must be > 0, got {LayerNormEps}");
         Moe?.Validate(this, $"{prefix}.moe");
         return this;
+    }
+
+    /// <summary>The n_head values nearest <paramref name="nHead"/> that divide <paramref name="dModel"/>, as a hint: <c>set n_head to 8 or 16 (head size 256 or 128)</c>.</summary>
+    private static string NearestHeads(int dModel, int nHead)
+    {
+        int below = Enumerable.Range(1, Math.Min(nHead, dModel)).Last(h => dModel % h == 0);
+        int? above = Enumerable.Range(nHead, Math.Max(0, dModel - nHead + 1)).Cast<int?>().FirstOrDefault(h => dModel % h == 0);
+        return above is { } a && a != below
+            ? $"set n_head to {below} or {a} (head size {dModel / below} or {dModel / a})"
+            : $"set n_head to {below} (head size {dModel / below})";
     }
 
     private static void Positive(string prefix, string key, int value)

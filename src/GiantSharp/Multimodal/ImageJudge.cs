@@ -89,7 +89,7 @@ public sealed class ImageJudge : IDisposable
         if (!File.Exists(infoPath) || !File.Exists(Path.Combine(dir, WeightsFile))) return null;
         JudgeInfo? info;
         try { info = JsonSerializer.Deserialize<JudgeInfo>(File.ReadAllText(infoPath), _json); }
-        catch (JsonException e) { throw new DataException(infoPath, $"unreadable: {e.Message}"); }
+        catch (JsonException e) { throw new DataException(infoPath, $"unreadable: {Config.JsonErrorText.Describe(e, null)}"); }
         if (info is null || info.CorpusIdentity != corpusIdentity || info.Recipe != JudgeInfo.CurrentRecipe) return null;
         var classifier = new ImageClassifier(geometry.Height, geometry.Width, info.Classes);
         try { classifier.load_safetensors(Path.Combine(dir, WeightsFile)); }

@@ -8,19 +8,22 @@ namespace GiantSharp.Offload;
 /// <param name="DiskPath">The directory that was probed, or null.</param>
 public sealed record MachineResources(long MemoryAvailableBytes, long DiskFreeBytes, string? DiskPath)
 {
+    /// <summary>The existing folder whose drive was measured: <see cref="DiskPath"/>, or its nearest existing ancestor when it does not exist yet; null when none was probed.</summary>
+    public string? MeasuredAt { get; init; }
+
     /// <summary>Probes memory and, when <paramref name="dir"/> is given, the drive it is on (its nearest existing ancestor).</summary>
     public static MachineResources Probe(string? dir)
     {
         long disk = 0;
-        string? probed = null;
+        string? probed = null, existing = null;
         if (!string.IsNullOrWhiteSpace(dir))
         {
             probed = Path.GetFullPath(dir);
-            var existing = probed;
+            existing = probed;
             while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } up) existing = up;
             disk = new DriveInfo(existing).AvailableFreeSpace;
         }
-        return new MachineResources(MemoryAvailable(), disk, probed);
+        return new MachineResources(MemoryAvailable(), disk, probed) { MeasuredAt = existing };
     }
 
     /// <summary>MemAvailable from /proc/meminfo in bytes; elsewhere the GC's view of available memory.</summary>

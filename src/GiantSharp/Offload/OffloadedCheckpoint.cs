@@ -31,7 +31,11 @@ public static class OffloadedCheckpoint
         var stage = Math.Clamp(state.StageIndex, 0, run.Stages.Count - 1);
         var config = run.Offload is null ? null : Planning.StageOffload.Resolve(run, stage, state.LayerToBlock);
         if (config is null) throw new DataException(part, "the checkpoint's config has no 'offload' section (or stage) to read this part with");
-        var host = config with { Params = OffHost(config.Params), Grads = OffHost(config.Grads), Optimizer = OffHost(config.Optimizer), Dir = null };
+        var host = config with
+        {
+            Params = OffHost(config.Params), Grads = OffHost(config.Grads), Optimizer = OffHost(config.Optimizer), Dir = null,
+            Placement = config.Placement?.Select(t => t is null ? null : new LayerTiers(OffHost(t.Params), OffHost(t.Grads), OffHost(t.Optimizer))).ToArray(),   // a budget's plan, per layer
+        };
         using var session = OffloadSession.Load(part, model, host);
         session.Detach(optimizer);
     }

@@ -46,12 +46,16 @@ public sealed class Trainer : IDisposable
     /// <param name="stepFactory">Chooses the step executor of a resident stage, by stage index (default: resident);
     /// a stage the config offloads (<see cref="RunConfig.IsOffloaded"/>) streams its layers.</param>
     /// <param name="resumeFrom">A checkpoint or run folder to continue from; null starts afresh.</param>
+    /// <param name="initFrom">A fresh run (step 0, fresh schedule and AdamW state) starts from the weights of this checkpoint or run folder
+    /// (<see cref="InitialWeights"/>); not with <paramref name="resumeFrom"/>.</param>
     /// <exception cref="ConfigException">vocab_size is smaller than the tokenizer's, or the config does not fit the checkpoint.</exception>
     /// <exception cref="DataException">The corpus is too short for seq_len, or the checkpoint does not match.</exception>
     /// <remarks>Resuming an offloaded run builds the model block by block, its streamed tensors hollow: it never holds the whole model.</remarks>
     public Trainer(RunConfig config, ITrainingCorpus corpus, IReadOnlyList<ITrainingObserver>? observers = null,
-        Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null)
+        Func<int, ITrainStep>? stepFactory = null, string? resumeFrom = null, string? initFrom = null)
     {
+        if (resumeFrom is not null && initFrom is not null)
+            throw new ConfigException("--init-from", "starts a new run from a checkpoint's weights; --resume continues a run: give one of them");
         Config = ResolveVocab(config, corpus.Tokenizer);
         _corpus = corpus;
         Observers = new List<ITrainingObserver>(observers ?? []);
@@ -70,14 +74,17 @@ public sealed class Trainer : IDisposable
             _placement = new StagePlacement(Config, null);                   // offload checks fail before any work
             manual_seed(Config.Seed);
             var clock = Stopwatch.StartNew();
-            try { Model = _placement.BuildModel(Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer)); }
+            var map = Config.Stages[0].Sharing.LayerMap(Config.Model.NLayer);
+            string? initial = null;
+            // Initial weights come in whole; a first stage that streams moves them into its store on entering (as at a switch).
+            try { (Model, initial) = initFrom is null ? (_placement.BuildModel(map), null) : InitialWeights.Load(initFrom, Config, corpus.Tokenizer, map); }
             catch
             {
                 _placement.Dispose();
                 throw;
             }
             _pendingSeconds = _placement.Streams(0) ? clock.Elapsed.TotalSeconds : 0;
-            State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer) };
+            State = new TrainState { TokenizerIdentity = corpus.Tokenizer.Identity, Tokenizer = TokenizerFactory.ToSpec(corpus.Tokenizer), InitializedFrom = initial };
         }
         else
         {
@@ -245,7 +252,6 @@ public sealed class Trainer : IDisposable
         foreach (var o in Observers) o.OnStep(log);
 
         var isLastOfStage = State.GlobalStep == StageEnd(si);
-        var isLast = isLastOfStage && si == Config.Stages.Count - 1;
         var evalEvery = stage.EvalEvery ?? Config.Eval.Every;
         if (isLastOfStage || (evalEvery > 0 && State.GlobalStep % evalEvery == 0))
         {
@@ -256,7 +262,7 @@ public sealed class Trainer : IDisposable
             };
             foreach (var o in Observers) o.OnEval(eval);
         }
-        if ((isLast && Config.Checkpoint.Final) || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
+        if ((isLastOfStage && Config.Checkpoint.Final) || (Config.Checkpoint.Every > 0 && State.GlobalStep % Config.Checkpoint.Every == 0))
             SaveCheckpoint();
     }
 
@@ -265,8 +271,10 @@ public sealed class Trainer : IDisposable
     public string SaveCheckpoint()
     {
         using var rng = random.get_rng_state();
+        var current = Math.Min(State.StageIndex, Config.Stages.Count - 1);
         var state = State with
         {
+            EndOfStage = State.GlobalStep == StageEnd(current) ? Config.Stages[current].Name : null,
             LayerToBlock = Model.Layers.LayerToBlock.ToArray(),
             RngState = Convert.ToBase64String(rng.data<byte>().ToArray()),
             ConfigJson = ConfigLoader.ToJson(Config),

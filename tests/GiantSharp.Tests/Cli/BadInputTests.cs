@@ -23,6 +23,18 @@ public class BadInputTests : IDisposable
         Assert.DoesNotContain("   at ", r.StdErr);
     }
 
+    [Theory]
+    [InlineData("train", "--threads", "abc", "as a whole number")]
+    [InlineData("info", "--vocab-size", "x", "as a whole number")]
+    [InlineData("generate", "--temperature", "hot", "as a number")]
+    public void An_option_value_of_the_wrong_kind_names_the_kind_not_a_dotnet_type(string command, string option, string value, string kind)
+    {
+        var r = GiantProcess.Run(_dir, command, "tang-tiny", option, value);
+        Assert.Equal(2, r.ExitCode);
+        AssertFails(r, $"'{option}' {kind}");
+        Assert.DoesNotContain("System.", r.StdErr);
+    }
+
     private string Config(string dataDir, string extra = "") => Write("run.json", $$"""
         { "data": { "dir": "{{dataDir}}" }, "out_dir": "{{Path.Combine(_dir, "run")}}",
           "model": { "n_layer": 2, "n_head": 2, "d_model": 16, "d_ff": 32, "seq_len": 16 {{extra}} },

@@ -160,6 +160,33 @@ public class ReliabilityCliTests : IDisposable
     }
 
     [Fact]
+    public void Resuming_a_complete_run_is_an_error_and_its_hint_continues_it()
+    {
+        var (run, _) = TrainedRun(out var config);                           // 1 + 1 steps, done
+        AssertFails(GiantProcess.Run(Dir, "train", config, "--resume", run), CliErrors.UserError,
+            "'--resume'", "complete at step 2", "--set stages[1].steps=2", $"--init-from {CheckpointStore.Resolve(run)}");
+        var more = GiantProcess.Run(Dir, "train", config, "--resume", run, "--set", "stages[1].steps=2", "--threads", "1");
+        Assert.True(more.ExitCode == 0, more.StdErr);
+        Assert.EndsWith("step-00000003", CheckpointStore.Resolve(run));
+    }
+
+    [Fact]
+    public void Init_from_is_refused_with_resume_and_where_overwrite_would_delete_it()
+    {
+        var (run, _) = TrainedRun(out var config);
+        AssertFails(GiantProcess.Run(Dir, "train", config, "--resume", run, "--init-from", run), CliErrors.UserError, "'--init-from'", "--resume");
+        var before = Directory.GetFileSystemEntries(run, "*", SearchOption.AllDirectories).Order().ToArray();
+        AssertFails(GiantProcess.Run(Dir, "train", config, "--overwrite", "--init-from", run), CliErrors.UserError, "'--init-from'", "--overwrite");
+        Assert.Equal(before, Directory.GetFileSystemEntries(run, "*", SearchOption.AllDirectories).Order().ToArray());
+        var other = Path.Combine(Dir, "from-weights");
+        var pseudoEnd = Path.Combine(run, "checkpoints", "step-00000001");        // shared, as the config's first stage
+        var fresh = GiantProcess.Run(Dir, "train", config, "--init-from", pseudoEnd, "--set", $"out_dir={other}", "--threads", "1");
+        Assert.True(fresh.ExitCode == 0, fresh.StdErr);
+        Assert.Contains($"starting from the weights of {pseudoEnd}: step 0", fresh.StdOut);
+        Assert.EndsWith("step-00000002", CheckpointStore.Resolve(other));
+    }
+
+    [Fact]
     public void Delink_into_an_existing_checkpoints_folder_deletes_nothing()
     {
         var (run, _) = TrainedRun();
@@ -180,7 +207,7 @@ public class ReliabilityCliTests : IDisposable
 
     [Fact]
     public void A_tokenizer_other_than_the_corpus_is_refused_naming_both() =>
-        AssertFails(GiantProcess.Run(Dir, "train", Config(Path.Combine(Dir, "r")), "--set", "data.tokenizer=byte"), CliErrors.UserError, "data.tokenizer", "'byte'", "'char'");
+        AssertFails(GiantProcess.Run(Dir, "train", Config(Path.Combine(Dir, "r")), "--set", "data.tokenizer=byte"), CliErrors.UserError, "data.tokenizer", "'byte'", "'char'", "meta.json");
 
     [Fact]
     public void Following_the_hint_printed_after_sigterm_finishes_the_run_with_its_overrides()

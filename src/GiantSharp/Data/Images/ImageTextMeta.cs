@@ -51,7 +51,7 @@ public sealed record ImageTextMeta
         if (!File.Exists(path)) throw new DataException(path, "not found; run 'giant prepare' on an idx image folder");
         ImageTextMeta? meta;
         try { meta = JsonSerializer.Deserialize<ImageTextMeta>(File.ReadAllText(path), _json); }
-        catch (JsonException e) { throw new DataException(path, $"is not a valid {FileName}: {e.Message.ReplaceLineEndings(" ")}", e); }
+        catch (JsonException e) { throw new DataException(path, $"is not a valid {FileName}: {Config.JsonErrorText.Describe(e, null)}", e); }
         if (meta is null) throw new DataException(path, "is empty (null)");
         if (meta.FormatVersion != CurrentFormatVersion)
             throw new DataException(path, $"format_version is {meta.FormatVersion}, this build reads {CurrentFormatVersion}; re-run 'giant prepare'");

@@ -40,17 +40,14 @@ public static class MemoryPlanner
         long budget = offload.MaxMemory ?? throw new ArgumentException("the offload section has no max_memory", nameof(offload));
         long unique = LayerStackParameters(model, map) + ModelSize.OutsideParameters(model);
         long optimizerWorkspace = 4 * ModelSize.LargestTensor(model);
-        long residentBytes = 16 * unique + ActivationEstimate.Resident(model, microBatch) + optimizerWorkspace;
+        long residentBytes = ResidentBytes(model, map, microBatch);
         if (demand == PlacementDemand.Resident || (demand == PlacementDemand.Auto && residentBytes <= budget))
             return MemoryPlan.Resident(budget, residentBytes, 16 * unique, ActivationEstimate.Resident(model, microBatch), optimizerWorkspace);
 
         var offTier = offload.Dir is null ? Tier.Host : Tier.Disk;
-        var shared = map.GroupBy(b => b).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
-        var candidates = model.Moe is null ? [OffloadTensors.All] : new[] { OffloadTensors.Experts, OffloadTensors.All };
         MemoryPlan? smallest = null;
-        foreach (var tensors in candidates)
+        foreach (var search in Searches(model, map, microBatch, offload, deviceIsCpu))
         {
-            var search = new Search(model, map, microBatch, offload with { Tensors = tensors }, deviceIsCpu, offTier, shared);
             var first = search.Cost();
             if (smallest is null || first.PlannedBytes < smallest.PlannedBytes) smallest = first;
             if (first.PlannedBytes > budget && (deviceIsCpu || offTier == Tier.Disk)) continue;
@@ -64,6 +61,38 @@ public static class MemoryPlanner
         throw new ConfigException("offload.max_memory",
             $"{ByteSize.Format(budget)} cannot hold even one streamed layer: the smallest plan needs {Units.Bytes(smallest!.PlannedBytes)} " +
             $"({smallest.Breakdown}); raise max_memory to at least that, or lower micro_batch");
+    }
+
+    /// <summary>
+    /// Bytes the stage needs to train resident: 16 per unique parameter (fp32 weights, gradients, AdamW m and v), the
+    /// activations of a micro-batch of <paramref name="microBatch"/> sequences (<see cref="ActivationEstimate.Resident"/>)
+    /// and AdamW's workspace for its largest tensor.
+    /// </summary>
+    public static long ResidentBytes(ModelConfig model, IReadOnlyList<int> map, int microBatch) =>
+        16 * (LayerStackParameters(model, map) + ModelSize.OutsideParameters(model)) + ActivationEstimate.Resident(model, microBatch) + 4 * ModelSize.LargestTensor(model);
+
+    /// <summary>
+    /// The smallest max_memory, in bytes, for which <see cref="Plan"/> succeeds with these arguments: the resident need
+    /// when the stage must (or may, and that is smaller) train resident, else the smallest streamed plan (every
+    /// layer streamed from the off-device tier, prefetch 0, one kept graph).
+    /// </summary>
+    public static long MinimumBytes(ModelConfig model, IReadOnlyList<int> map, int microBatch, OffloadConfig offload, bool deviceIsCpu = true,
+        PlacementDemand demand = PlacementDemand.Auto)
+    {
+        long resident = ResidentBytes(model, map, microBatch);
+        if (demand == PlacementDemand.Resident) return resident;
+        var priced = offload with { MaxMemory = long.MaxValue };
+        long streamed = Searches(model, map, microBatch, priced, deviceIsCpu).Min(s => s.Cost().PlannedBytes);
+        return demand == PlacementDemand.Auto ? Math.Min(resident, streamed) : streamed;
+    }
+
+    /// <summary>One greedy search per choice of offloaded tensors: the experts first for a mixture of experts, then whole blocks.</summary>
+    private static IEnumerable<Search> Searches(ModelConfig model, IReadOnlyList<int> map, int microBatch, OffloadConfig offload, bool deviceIsCpu)
+    {
+        var offTier = offload.Dir is null ? Tier.Host : Tier.Disk;
+        var shared = map.GroupBy(b => b).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        var candidates = model.Moe is null ? [OffloadTensors.All] : new[] { OffloadTensors.Experts, OffloadTensors.All };
+        return candidates.Select(tensors => new Search(model, map, microBatch, offload with { Tensors = tensors }, deviceIsCpu, offTier, shared));
     }
 
     /// <summary>Parameters of the stack's unique blocks under <paramref name="map"/>.</summary>
@@ -118,7 +147,7 @@ public static class MemoryPlanner
             }
             if (AnyStreamed()) Try(() => _prefetch = 1, () => _prefetch = 0);
             if (!keepStreaming) Raise(Level.Streamed, Level.ParamsInMemory);
-            if (AnyStreamed()) Try(() => _prefetch = 2, () => _prefetch = 1);
+            if (AnyStreamed() && _prefetch == 1) Try(() => _prefetch = 2, () => _prefetch = 1);   // undoing to 1 after 1 did not fit went over the budget
             if (!keepStreaming) Raise(Level.ParamsInMemory, Level.Resident);
             Raise(Level.Streamed, Level.StreamedGradsInMemory);
             while (_keep < map.Count && Try(() => _keep++, () => _keep--)) { }
