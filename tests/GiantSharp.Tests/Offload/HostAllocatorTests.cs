@@ -27,9 +27,10 @@ public sealed class HostAllocatorTests
         try
         {
             Assert.True(HostAllocator.ForResident());
-            var resident = OnOwnThread(FaultsInSteadyState);
+            // The fewest of three tries: a thread may be handed an arena that other threads' stray frees (finalizers) touch.
+            var resident = Enumerable.Range(0, 3).Min(_ => OnOwnThread(FaultsInSteadyState));
             Assert.True(HostAllocator.ForStreaming());
-            var streaming = OnOwnThread(FaultsInSteadyState);
+            var streaming = Enumerable.Range(0, 3).Min(_ => OnOwnThread(FaultsInSteadyState));
 
             Assert.True(resident < Pages / 20, $"resident: {resident} faults for {Pages} pages reused from the heap");
             // Transparent huge pages (when 'always') fault 2 MiB at a time: a few faults per block, still far above 0.

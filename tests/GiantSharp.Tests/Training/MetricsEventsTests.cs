@@ -36,6 +36,7 @@ public class MetricsEventsTests
         var events = Events(config.OutDir);
         Assert.Equal([
             ("run_start", 0), ("stage_start", 0), ("eval", 2), ("eval", 3),              // the end of a stage is evaluated
+            ("checkpoint", 3),                                                             // and checkpointed (the Pseudo Giant's last weights)
             ("delink", 3), ("stage_start", 3), ("eval", 4), ("checkpoint", 4), ("eval", 6), ("checkpoint", 6),
         ], events.Select(e => (e.Event, e.Step)));
         Assert.All(events, e => Assert.Equal(DateTimeKind.Utc, e.Time.Kind));
@@ -52,8 +53,8 @@ public class MetricsEventsTests
         // Resumed from the step-4 checkpoint: the records after it are dropped, the re-entered stage is not logged again.
         Train(config, corpus, resume: Path.Combine(config.OutDir, "checkpoints", "step-00000004"));
         Assert.Equal([
-            ("run_start", 0), ("stage_start", 0), ("eval", 2), ("eval", 3), ("delink", 3), ("stage_start", 3), ("eval", 4), ("checkpoint", 4),
-            ("resume", 4), ("eval", 6), ("checkpoint", 6),
+            ("run_start", 0), ("stage_start", 0), ("eval", 2), ("eval", 3), ("checkpoint", 3), ("delink", 3), ("stage_start", 3), ("eval", 4),
+            ("checkpoint", 4), ("resume", 4), ("eval", 6), ("checkpoint", 6),
         ], Events(config.OutDir).Select(e => (e.Event, e.Step)));
     }
 }
