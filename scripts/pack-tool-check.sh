@@ -48,6 +48,6 @@ cat >run.json <<'JSON'
 JSON
 "$giant" train run.json >train.txt || fail "giant train failed: $(tail -3 train.txt)"
 grep -q "done at step 6" train.txt || fail "training did not reach step 6: $(tail -3 train.txt)"
-"$giant" export run --out hf >/dev/null && [ -f hf/model.safetensors ] || fail "giant export failed"
+"$giant" export run --format hf --out hf >/dev/null && [ -f hf/model.safetensors ] || fail "giant export failed"
 echo "giant info, prepare, train (6 steps), export ran from the installed tool in $run"
 echo "pack-tool-check: ok in $((SECONDS - start)) s"
