@@ -7,6 +7,7 @@ var root = new RootCommand("GiantSharp: Pseudo-to-Real pretraining of giant tran
 root.Options.Add(new Option<bool>("--verbose") { Description = "On an error, print its stack trace after the one-line message.", Recursive = true });
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);
+CommandExamples.Apply(root);
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0 && args.Length > 0)
 {
