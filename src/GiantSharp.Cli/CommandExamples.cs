@@ -14,6 +14,8 @@ internal static class CommandExamples
     public static IReadOnlyDictionary<string, string> ByCommand { get; } = new Dictionary<string, string>
     {
         ["info"] = "giant info m6-10t",
+        ["plan"] = "giant plan m6-10t --expert-parallel --zero-stage 2",
+        ["plot"] = "giant plot runs/tang-tiny --out runs/tang-tiny-curves.png",
         ["prepare"] = "giant prepare /usr/share/games/fortunes/tang300 --out data/tang --tokenizer char",
         ["train"] = "giant train configs/tang-tiny.json --set stages[0].steps=10 --set stages[1].steps=10",
         ["delink"] = "giant delink runs/tang-tiny runs/tang-delinked --optimizer-state copy",

@@ -33,7 +33,7 @@ public class CommandExampleTests : IDisposable
         }
     }
 
-    private static readonly string[] Quick = ["prepare", "train", "delink", "eval", "generate", "export", "import", "info", "bench moe"];
+    private static readonly string[] Quick = ["prepare", "train", "plot", "delink", "eval", "generate", "export", "import", "info", "plan", "bench moe"];
 
     [Fact]
     public void The_quick_examples_run_as_written()
