@@ -23,6 +23,18 @@ internal static partial class RunFolder
         File.WriteAllText(Path.Combine(outDir, TrainMarker), "a giant train run: giant demo never replaces this folder\n");
     }
 
+    /// <summary>Removes <paramref name="outDir"/> when it holds nothing but the train marker (a run refused before it wrote anything).</summary>
+    public static void RemoveIfOnlyMarked(string outDir)
+    {
+        try
+        {
+            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Select(Path.GetFileName).SequenceEqual([TrainMarker]))
+                Directory.Delete(outDir, recursive: true);
+        }
+        catch (IOException) { }                                              // best effort: the error being reported matters more
+        catch (UnauthorizedAccessException) { }
+    }
+
     /// <summary>
     /// Gives <c>giant demo</c> the folder <paramref name="outDir"/>, empty and marked as the demo's: a missing or empty
     /// folder is made; one the demo made before is replaced, unless a <c>giant train</c> run has been put inside it since.
@@ -59,6 +71,20 @@ internal static partial class RunFolder
         if (!overwrite)
             throw new RunFolderInUseException(outDir, $"holds an earlier run's checkpoints ({store.Latest() ?? "see " + store.Root}); continue it with --resume {outDir}, start afresh with --overwrite, or choose another out_dir");
         Directory.Delete(store.Root, recursive: true);
+    }
+
+    /// <summary>
+    /// Before <c>--resume</c>: a checkpoint from outside <paramref name="outDir"/> starts this folder's history afresh, so an
+    /// earlier run's checkpoints and metrics there are refused as for a fresh run (<see cref="ClaimForFreshRun"/>): resuming
+    /// another folder's checkpoint must not rewrite a finished run's metrics.jsonl.
+    /// </summary>
+    /// <exception cref="RunFolderInUseException">The checkpoint is outside <paramref name="outDir"/>, which holds an earlier run, and <paramref name="overwrite"/> is false.</exception>
+    public static void ClaimForResume(string outDir, string resume, bool overwrite)
+    {
+        var root = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var source = Path.GetFullPath(resume).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        if (source.StartsWith(root, StringComparison.Ordinal)) return;
+        ClaimForFreshRun(outDir, overwrite);
     }
 
     /// <summary>Refuses <c>--resume</c> of a run that has nothing left to train under <paramref name="run"/>'s stages.</summary>

@@ -86,7 +86,7 @@ internal static class PlanCommand
         Row("cluster tokens/s", p => p.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape($"Real Giant step / Pseudo Giant step: {real.StepSeconds / pseudo.StepSeconds:0.00}x. " +
-            "An estimate from shapes and the stated bandwidths (giant plan --help; the model is in ClusterPlanner's docs), not a measurement." +
+            "An estimate from the shapes and the bandwidths above (transfers overlap compute, collectives do not; docs/scaling.md), not a measurement." +
             (c.ExpertParallel ? " Experts planned partitioned over the ranks, as in the paper; GiantSharp's engine partitions their compute but still replicates their weights." : "")));
         if (!pseudo.Fits || !real.Fits)
             AnsiConsole.MarkupLine(Markup.Escape($"does not fit: {string.Join(", ", new[] { pseudo, real }.Where(p => !p.Fits).Select(p => p.Stage))} (raise --ranks, --disk or --device-memory, or use --zero-stage / --expert-parallel)"));

@@ -35,18 +35,26 @@ internal static class TrainCommand
             CommonOptions.Apply(r.GetValue(threads), run.Device, deviceGiven ? "--device" : "device");
             foreach (var leftover in new Checkpointing.CheckpointStore(Path.Combine(run.OutDir, "checkpoints")).SweepLeftovers())
                 Console.WriteLine($"removed {leftover}, left by an interrupted save");
-            if (r.GetValue(resume) is not null)
+            if (r.GetValue(resume) is { } from)
             {
                 if (r.GetValue(initFrom) is not null) throw new Errors.ConfigException("--init-from", "starts a new run from a checkpoint's weights; --resume continues a run: give one of them");
+                RunFolder.ClaimForResume(run.OutDir, from, r.GetValue(overwrite));
             }
             else
             {
                 if (r.GetValue(initFrom) is { } weights) RunFolder.CheckInitSurvives(run.OutDir, weights, r.GetValue(overwrite));
                 RunFolder.ClaimForFreshRun(run.OutDir, r.GetValue(overwrite));
             }
+            bool existed = Directory.Exists(run.OutDir);
             if (Parallel.Communicator.World.IsRoot) RunFolder.MarkTrainRun(run.OutDir);
             using var interruption = new Interruption();
-            var state = Train(run, r.GetValue(resume), cancel: interruption.Token, initFrom: r.GetValue(initFrom));
+            Checkpointing.TrainState state;
+            try { state = Train(run, r.GetValue(resume), cancel: interruption.Token, initFrom: r.GetValue(initFrom)); }
+            catch
+            {
+                if (!existed) RunFolder.RemoveIfOnlyMarked(run.OutDir);          // a refused run leaves no folder behind
+                throw;
+            }
             if (!interruption.Requested) return 0;
             Console.Error.WriteLine($"giant: interrupted after step {state.GlobalStep}; continue with: {RunFolder.ResumeCommand(Environment.GetCommandLineArgs().Skip(1), run.OutDir)}");
             return Interruption.ExitCode;
@@ -92,7 +100,7 @@ internal static class TrainCommand
             if (cancel.IsCancellationRequested) trainer.SaveCheckpoint();
             final = trainer.State;
         });
-        foreach (var line in summary.Lines(final!.GlobalStep, final.Tokens, final.TrainSeconds, wall.Elapsed))
+        foreach (var line in summary.Lines(final!.GlobalStep, final.Tokens, final.TrainSeconds, wall.Elapsed, cancel.IsCancellationRequested))
             Console.WriteLine($"{label ?? run.Name}: {line}");
         Console.WriteLine($"{label ?? run.Name}: peak RSS {Offload.MachineResources.PeakResidentBytes() / (1024.0 * 1024):F0} MiB");
         return final;

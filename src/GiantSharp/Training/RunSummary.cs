@@ -29,12 +29,16 @@ public sealed class RunSummary : ITrainingObserver
     /// <inheritdoc />
     public void OnCheckpoint(string path, int step) => LastCheckpoint = (path, step);
 
-    /// <summary>The summary lines of a run that ended at <paramref name="step"/> after <paramref name="tokens"/> training tokens and <paramref name="wall"/> of wall time.</summary>
-    public IReadOnlyList<string> Lines(int step, long tokens, double trainSeconds, TimeSpan wall)
+    /// <summary>
+    /// The summary lines of a run that ended (or, <paramref name="interrupted"/>, stopped) at <paramref name="step"/> after
+    /// <paramref name="tokens"/> training tokens and <paramref name="trainSeconds"/> of training over all its sessions,
+    /// this session having taken <paramref name="wall"/> of wall time.
+    /// </summary>
+    public IReadOnlyList<string> Lines(int step, long tokens, double trainSeconds, TimeSpan wall, bool interrupted = false)
     {
         var lines = new List<string>
         {
-            string.Create(Inv, $"done at step {step}: {tokens:N0} tokens seen, {trainSeconds:F1} s of training, {wall.TotalSeconds:F1} s wall time"),
+            string.Create(Inv, $"{(interrupted ? "stopped" : "done")} at step {step}: {tokens:N0} tokens seen, {trainSeconds:F1} s of training in all, {wall.TotalSeconds:F1} s wall time this session"),
         };
         if (Best is { } best && Final is { } final)
         {

@@ -15,7 +15,7 @@ public class RunSummaryTests
         Assert.Equal(20, summary.Best!.Step);
         Assert.Equal(30, summary.Final!.Step);
         Assert.Equal([
-            "done at step 30: 3,000 tokens seen, 3.0 s of training, 4.5 s wall time",
+            "done at step 30: 3,000 tokens seen, 3.0 s of training in all, 4.5 s wall time this session",
             "val loss best 2.2500 nats/token = 0.8125 bits/byte at step 20 (real); final 2.5000 nats/token = 0.9000 bits/byte at step 30",
             "final checkpoint: /runs/x/checkpoints/step-00000030",
         ], summary.Lines(30, 3000, 3.0, TimeSpan.FromSeconds(4.5)));
@@ -31,5 +31,6 @@ public class RunSummaryTests
         Assert.Equal("last checkpoint: /c/step-00000010 (step 10)", lines[2]);
         summary.OnEval(new EvalLog("s", 12, 1.5, 120, 1.0));
         Assert.Equal("val loss best 1.5000 nats/token at step 12 (s); final 1.5000 nats/token at step 12", summary.Lines(12, 120, 1.0, TimeSpan.Zero)[1]);
+        Assert.StartsWith("stopped at step 12: ", summary.Lines(12, 120, 1.0, TimeSpan.Zero, interrupted: true)[0]);
     }
 }
