@@ -45,7 +45,7 @@ internal sealed class ConsoleProgress : ITrainingObserver
     public void OnStageStart(int stageIndex, StageConfig stage, int step, bool delinked)
     {
         var note = delinked ? " (delinked: every layer now has its own weights and optimizer state)" : "";
-        Line($"[bold]{Markup.Escape(_label)}[/] stage [green]{Markup.Escape(stage.Name)}[/] from step {step}, sharing {stage.Sharing}{Markup.Escape(note)}");
+        Line($"[bold]{Markup.Escape(_label)}[/]: stage [green]{Markup.Escape(stage.Name)}[/] from step {step}, sharing {stage.Sharing}{Markup.Escape(note)}");
     }
 
     /// <inheritdoc />

@@ -63,7 +63,7 @@ internal static class PrepareCommand
         var meta = info.Meta;
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"prepared {info.Directory}");
-        output.WriteLine(string.Create(inv, $"  read        {meta.Files.Count:N0} files ({meta.Files.Sum(f => f.Bytes):N0} bytes), {meta.Files.Sum(f => f.Documents):N0} documents ({meta.Format}) from {string.Join(", ", meta.Sources)}"));
+        output.WriteLine(string.Create(inv, $"  read        {meta.Files.Count:N0} file{(meta.Files.Count == 1 ? "" : "s")} ({meta.Files.Sum(f => f.Bytes):N0} bytes), {meta.Files.Sum(f => f.Documents):N0} documents ({meta.Format}) from {string.Join(", ", meta.Sources)}"));
         int badLines = meta.Files.Sum(f => f.SkippedLines);
         if (badLines > 0)
             output.WriteLine(string.Create(inv, $"  bad lines   {badLines:N0} JSONL lines skipped (not JSON, or no string field \"{meta.TextField}\")"));

@@ -31,7 +31,7 @@ public static class ConfigLoader
         if (!File.Exists(path)) throw new DataException(path, "config file not found");
         JsonNode? node;
         try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
-        catch (JsonException e) { throw new DataException(path, $"not valid JSON: {e.Message}"); }
+        catch (JsonException e) { throw new DataException(path, $"not valid JSON at {JsonErrorText.Syntax(e)}"); }
         if (node is not JsonObject obj) throw new DataException(path, "must hold a JSON object");
         return FromNode(obj, overrides, path);
     }

@@ -81,6 +81,17 @@ internal static partial class JsonErrorText
     }
 
     /// <summary>Replaces any .NET type name left in <paramref name="message"/> by "a value of another kind".</summary>
+    /// <summary>A JSON syntax error as people count: "line 3, column 40: ',' is an invalid start of a property name. Expected a '"'."</summary>
+    public static string Syntax(JsonException e)
+    {
+        var message = SyntaxPosition().Replace(e.Message.Split('\n')[0].Trim(), "").TrimEnd();
+        return e.LineNumber is { } line ? $"line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {message}" : message;
+    }
+
+    [GeneratedRegex(@"\s*(Path: \S*)?\s*\|?\s*LineNumber: \d+ \| BytePositionInLine: \d+\.?$")]
+    private static partial Regex SyntaxPosition();
+
+    /// <summary>Removes .NET type names from <paramref name="message"/>.</summary>
     public static string WithoutTypeNames(string message) => DotNetTypeName().Replace(message, "the expected kind of value");
 
     private static string Expected(Type type)

@@ -35,7 +35,7 @@ public class PrepareCommandTests
 
         using var meta = GiantSharp.Data.PreparedCorpus.Open(outDir);
         Assert.Equal(0, exit);
-        Assert.Contains("read        1 files (", output);
+        Assert.Contains("read        1 file (", output);
         Assert.Contains("split       by documents (seed 5): train 2   val 1", output);
         Assert.Contains($"tokens      train {meta.Meta.Train.Tokens}   val {meta.Meta.Val.Tokens}   val fraction {meta.Meta.AchievedValFraction:F4} (asked 0.3)", output);
         Assert.Contains(Path.Combine(outDir, "train.bin"), output);
@@ -116,6 +116,6 @@ public class PrepareCommandTests
         Assert.Equal("content", corpus.Meta.TextField);
         Assert.Equal(2, corpus.Meta.Files[0].Documents);
         Assert.Equal(CliErrors.DataError, wrongExit);
-        Assert.Contains("read        1 files", output);
+        Assert.Contains("read        1 file ", output);
     }
 }
