@@ -7,7 +7,7 @@ namespace GiantSharp.Cli;
 /// error knows it) and an exit code that says what kind of failure it was; <c>--verbose</c> adds the stack trace.
 /// The codes are listed in docs/exit-codes.md.
 /// </summary>
-internal static partial class CliErrors
+internal static class CliErrors
 {
     /// <summary>Exit code of an unexpected error (a bug in GiantSharp or a library it calls); sysexits' EX_SOFTWARE.</summary>
     public const int InternalError = 70;

@@ -25,15 +25,10 @@ internal static partial class UsageErrors
         return $"{first} (see '{help}')";
     }
 
-    /// <summary><paramref name="message"/> with "as expected type 'System.Int32'" and the like said in words.</summary>
-    public static string Plain(string message) => TypeName().Replace(message, m => m.Groups[1].Value switch
-    {
-        "Int32" or "Int64" or "Int16" or "Byte" or "UInt32" or "UInt64" => "a whole number",
-        "Double" or "Single" or "Decimal" => "a number",
-        "Boolean" => "true or false",
-        _ => "a value of the right kind",
-    }).TrimEnd('.') + ".";
+    /// <summary><paramref name="message"/> with "as expected type 'System.Int32'" and the like said in words (the config errors' own wording, <see cref="Config.JsonErrorText"/>).</summary>
+    public static string Plain(string message) =>
+        TypeName().Replace(message, m => Config.JsonErrorText.KindNamed(m.Groups[1].Value) ?? "a value of the right kind").TrimEnd('.') + ".";
 
-    [GeneratedRegex(@"expected type 'System\.(?:Nullable`1\[)?(?:System\.)?(\w+)\]?'")]
+    [GeneratedRegex(@"expected type '([^']+)'")]
     private static partial Regex TypeName();
 }

@@ -109,6 +109,9 @@ internal static partial class JsonErrorText
         return "an object";
     }
 
+    /// <summary>The kind of value a .NET type name stands for, in words ("a whole number" for System.Int32); null for a name it does not know.</summary>
+    public static string? KindNamed(string typeName) => TypeNamed(typeName) is { } type ? Expected(type) : null;
+
     private static Type? TypeNamed(string name)
     {
         var nullable = NullableOf().Match(name);
